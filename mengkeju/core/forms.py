@@ -1,0 +1,86 @@
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import Organization, Role, User
+from .validators import validate_credit_code
+
+
+class SignupForm(UserCreationForm):
+    """Sign up as an enterprise member or researcher, joining or registering an organization."""
+
+    ROLE_CHOICES = [(Role.ENTERPRISE, Role.ENTERPRISE.label), (Role.RESEARCHER, Role.RESEARCHER.label)]
+    JOIN, REGISTER = "join", "register"
+
+    role = forms.ChoiceField(label=_("I am"), choices=ROLE_CHOICES, widget=forms.RadioSelect)
+    display_name = forms.CharField(label=_("Your name"), max_length=100)
+    email = forms.EmailField(label=_("E-mail"))
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    organization_choice = forms.ChoiceField(
+        label=_("Organization"),
+        choices=[
+            (JOIN, _("Join an organization already on the platform")),
+            (REGISTER, _("Register a new organization (an admin verifies it)")),
+        ],
+        widget=forms.RadioSelect,
+        initial=JOIN,
+    )
+    organization = forms.ModelChoiceField(
+        label=_("Existing organization"), queryset=Organization.objects.all(), required=False
+    )
+    org_name = forms.CharField(label=_("New organization's name"), max_length=200, required=False)
+    org_kind = forms.ChoiceField(label=_("Kind"), choices=Organization.Kind.choices, required=False)
+    org_region = forms.CharField(label=_("Region"), max_length=100, required=False)
+    org_credit_code = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=18,
+        required=False,
+        help_text=_("18 characters, required for enterprises."),
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "display_name", "email", "phone")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("organization_choice") == self.JOIN:
+            if not cleaned.get("organization"):
+                self.add_error("organization", _("Choose your organization."))
+            return cleaned
+        if not cleaned.get("org_name"):
+            self.add_error("org_name", _("Give the name of the new organization."))
+        elif Organization.objects.filter(name=cleaned["org_name"].strip()).exists():
+            self.add_error("org_name", _("This organization is already registered; choose to join it instead."))
+        kind = cleaned.get("org_kind")
+        if not kind:
+            self.add_error("org_kind", _("Choose what kind of organization it is."))
+        code = (cleaned.get("org_credit_code") or "").strip().upper()
+        if kind == Organization.Kind.ENTERPRISE and not code:
+            self.add_error("org_credit_code", _("Enterprises must give their unified social credit code."))
+        elif code:
+            try:
+                validate_credit_code(code)
+            except forms.ValidationError as exc:
+                self.add_error("org_credit_code", exc)
+            else:
+                if Organization.objects.filter(credit_code=code).exists():
+                    self.add_error("org_credit_code", _("An organization with this credit code is already registered."))
+            cleaned["org_credit_code"] = code
+        return cleaned
+
+    def new_organization(self) -> dict | None:
+        if self.cleaned_data["organization_choice"] != self.REGISTER:
+            return None
+        return {
+            "name": self.cleaned_data["org_name"],
+            "kind": self.cleaned_data["org_kind"],
+            "region": self.cleaned_data["org_region"],
+            "credit_code": self.cleaned_data["org_credit_code"],
+        }
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ("display_name", "email", "phone", "title")

@@ -1,0 +1,101 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from achievements.models import Achievement
+from mengkeju.postings import selectors as posting_selectors
+from mengkeju.postings.forms import RejectForm
+from mengkeju.postings.models import PostingStatus
+from needs.models import TechnicalNeed
+
+from . import services
+from .forms import ProfileForm, SignupForm
+from .models import IndustryCluster, Organization
+
+
+def home(request):
+    published = Q(**{"status": PostingStatus.PUBLISHED})
+    clusters = IndustryCluster.objects.annotate(
+        needs=Count("technicalneeds", filter=Q(technicalneeds__status=PostingStatus.PUBLISHED), distinct=True),
+        achievements=Count("achievements", filter=Q(achievements__status=PostingStatus.PUBLISHED), distinct=True),
+    )
+    return render(
+        request,
+        "home.html",
+        {
+            "clusters": clusters,
+            "latest_needs": posting_selectors.posting_list(model=TechnicalNeed, user=request.user)[:5],
+            "latest_achievements": posting_selectors.posting_list(model=Achievement, user=request.user)[:5],
+            "need_count": TechnicalNeed.objects.filter(published).count(),
+            "achievement_count": Achievement.objects.filter(published).count(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.user_signup(
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            role=form.cleaned_data["role"],
+            display_name=form.cleaned_data["display_name"],
+            phone=form.cleaned_data["phone"],
+            organization=form.cleaned_data["organization"] if not form.new_organization() else None,
+            new_organization=form.new_organization(),
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        if form.new_organization():
+            messages.info(request, _("Welcome! Your organization will be verified by a platform admin."))
+        else:
+            messages.success(request, _("Welcome to Mengkeju!"))
+        return redirect("home")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Profile saved."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+def moderation(request):
+    """The admins' queue: postings waiting for review, and organizations waiting for verification."""
+    if not request.user.is_platform_admin:
+        raise PermissionDenied
+    return render(
+        request,
+        "moderation.html",
+        {
+            "pending_needs": posting_selectors.posting_list_pending(model=TechnicalNeed),
+            "pending_achievements": posting_selectors.posting_list_pending(model=Achievement),
+            "unverified": Organization.objects.filter(verified=False).annotate(n_members=Count("members")),
+            "reject_form": RejectForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def organization_verify(request, pk: int):
+    if not request.user.is_platform_admin:
+        raise PermissionDenied
+    organization = get_object_or_404(Organization, pk=pk)
+    services.organization_verify(organization=organization, actor=request.user)
+    messages.success(request, _("%(name)s is verified.") % {"name": organization.name})
+    return redirect("moderation")

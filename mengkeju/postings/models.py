@@ -1,0 +1,113 @@
+"""The abstract posting shared by technical needs and achievements, with its one status workflow."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from mengkeju.core.models import CooperationMode, IndustryCluster, Organization, TimeStampedModel
+
+
+class PostingStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PENDING = "pending", _("Pending review")
+    PUBLISHED = "published", _("Published")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Rejected")
+    EXPIRED = "expired", _("Expired")
+
+
+class Posting(TimeStampedModel):
+    """Fields and behaviour common to ``TechnicalNeed`` and ``Achievement``.
+
+    Concrete models set ``kind`` ("need" / "achievement"), which names their URL namespace
+    (``needs:`` / ``achievements:``) and the role that manages them.
+    """
+
+    kind: str
+    manager_role: str
+
+    external_id = models.CharField(
+        _("external ID"),
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("Identifier in the system the posting was imported from."),
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.PROTECT, related_name="%(class)ss"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    cluster = models.ForeignKey(
+        IndustryCluster, verbose_name=_("industry cluster"), on_delete=models.PROTECT, related_name="%(class)ss"
+    )
+    cooperation_modes = models.ManyToManyField(
+        CooperationMode, verbose_name=_("cooperation modes"), blank=True, related_name="%(class)ss"
+    )
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    deadline = models.DateField(_("valid until"), null=True, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+
+    status = models.CharField(_("status"), max_length=20, choices=PostingStatus.choices, default=PostingStatus.DRAFT)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    # Space-separated segmented words of the publicly visible text, indexed for library search
+    # (a GIN index over to_tsvector('simple', ...) on PostgreSQL, see the app migrations).
+    search_tokens = models.TextField(editable=False, blank=True, default="")
+
+    class Meta:
+        abstract = True
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            # library pages: published postings, newest first
+            models.Index(fields=["status", "-published_at"], name="%(class)s_lib_idx"),
+            # "my postings": one organization's postings in every state
+            models.Index(fields=["organization", "status"], name="%(class)s_org_idx"),
+            # library filter by cluster
+            models.Index(fields=["cluster", "status"], name="%(class)s_cluster_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse(f"{self.kind}s:detail", args=[self.pk])
+
+    @property
+    def keywords_display(self) -> str:
+        return "、".join(self.keywords)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == PostingStatus.PUBLISHED
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (PostingStatus.DRAFT, PostingStatus.REJECTED, PostingStatus.PUBLISHED)
+
+    def public_text(self) -> str:
+        """The text anyone may read; confidential needs override it with their public summary."""
+        return self.description
+
+    def searchable_text(self) -> str:
+        return " ".join([self.title, " ".join(self.keywords), self.public_text()])
+
+    def matching_text(self) -> dict:
+        """What the matcher reads: the full text, confidential or not (matching is internal)."""
+        return {"keywords": list(self.keywords), "title": self.title, "description": self.description}

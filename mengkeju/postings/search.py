@@ -1,0 +1,49 @@
+"""Library search: Chinese text is segmented in Python and stored as space-separated words.
+
+On PostgreSQL the words are indexed with the ``simple`` text-search configuration (GIN index over
+``to_tsvector('simple', search_tokens)``) and results are ranked; on SQLite each word is looked up
+with a word-boundary LIKE.  Both find the same postings: those containing every query word.
+"""
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import F, QuerySet
+
+SEARCH_VECTOR = SearchVector("search_tokens", config="simple")
+
+
+def _analyzer():
+    from mengkeju.lib.textanalysis import default_analyzer  # loads the dictionary on first use only
+
+    return default_analyzer()
+
+
+def segment_for_index(text: str) -> str:
+    return " ".join(dict.fromkeys(_analyzer().search_tokens(text)))
+
+
+def query_words(query: str) -> list[str]:
+    return list(dict.fromkeys(_analyzer().tokens(query)))
+
+
+def search(queryset: QuerySet, query: str) -> QuerySet:
+    """Postings containing every word of ``query``; ranked by relevance on PostgreSQL."""
+    words = query_words(query)
+    if not words:
+        return queryset
+    if connection.vendor == "postgresql":
+        ts_query = SearchQuery(" & ".join(_quote(word) for word in words), search_type="raw", config="simple")
+        return (
+            queryset.annotate(search_rank=SearchRank(SEARCH_VECTOR, ts_query))
+            .filter(search_rank__gt=0)
+            .alias(_match=SEARCH_VECTOR)
+            .filter(_match=ts_query)
+            .order_by(F("search_rank").desc(), "-published_at", "-id")
+        )
+    for word in words:
+        queryset = queryset.filter(search_tokens__contains=f" {word} ")
+    return queryset
+
+
+def _quote(word: str) -> str:
+    return "'" + word.replace("'", "''").replace("\\", "\\\\") + "'"

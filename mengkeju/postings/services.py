@@ -1,0 +1,219 @@
+"""The posting workflow, written once for needs and achievements.
+
+draft → pending review → published ↔ closed; pending → rejected (with a reason; editing returns it to
+draft); published → expired after the deadline.  Every transition is a conditional UPDATE on the
+expected status, so two people acting at once cannot both succeed.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mengkeju.core.models import CooperationMode, User
+from mengkeju.core.services import audit_log_record
+
+from . import permissions
+from .models import Posting, PostingStatus
+from .search import segment_for_index
+
+S = PostingStatus
+
+
+class TransitionError(ValidationError):
+    """An action that the posting's current status does not allow."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: tuple[str, ...]
+    target: str
+    by_moderator: bool
+
+
+TRANSITIONS = {
+    t.name: t
+    for t in (
+        Transition("submit", (S.DRAFT,), S.PENDING, by_moderator=False),
+        Transition("approve", (S.PENDING,), S.PUBLISHED, by_moderator=True),
+        Transition("reject", (S.PENDING,), S.REJECTED, by_moderator=True),
+        Transition("close", (S.PUBLISHED,), S.CLOSED, by_moderator=False),
+        Transition("reopen", (S.CLOSED,), S.PUBLISHED, by_moderator=False),
+        Transition("expire", (S.PUBLISHED,), S.EXPIRED, by_moderator=True),
+    )
+}
+
+
+def allowed_actions(*, posting: Posting, user: User) -> list[str]:
+    """The transitions this user may apply to the posting now (for buttons on pages)."""
+    actions = []
+    for transition in TRANSITIONS.values():
+        if transition.name == "expire" or posting.status not in transition.sources:
+            continue
+        allowed = permissions.can_moderate(user) if transition.by_moderator else permissions.can_manage(user, posting)
+        if transition.name == "close" and permissions.can_moderate(user):
+            allowed = True
+        if allowed:
+            actions.append(transition.name)
+    return actions
+
+
+def _check_actor(*, transition: Transition, posting: Posting, user: User | None) -> None:
+    if user is None:  # the system itself (periodic expiry)
+        return
+    if transition.by_moderator:
+        if not permissions.can_moderate(user):
+            raise PermissionDenied(_("Only platform admins can do this."))
+    elif not (permissions.can_manage(user, posting) or (transition.name == "close" and permissions.can_moderate(user))):
+        raise PermissionDenied(_("Only members of the owning organization can do this."))
+
+
+def _transition(*, posting: Posting, name: str, user: User | None, note: str = "", **changes) -> Posting:
+    transition = TRANSITIONS[name]
+    _check_actor(transition=transition, posting=posting, user=user)
+    if posting.status not in transition.sources:
+        raise TransitionError(
+            _("Cannot %(action)s a posting that is %(status)s.")
+            % {"action": _(transition.name), "status": posting.get_status_display()},
+            code="invalid_transition",
+        )
+    changes = {"status": transition.target, "updated_at": timezone.now(), **changes}
+    with transaction.atomic():
+        updated = type(posting).objects.filter(pk=posting.pk, status__in=transition.sources).update(**changes)
+        if not updated:
+            raise TransitionError(
+                _("Someone else changed this posting in the meantime; reload the page and try again."),
+                code="conflict",
+            )
+        for field, value in changes.items():
+            setattr(posting, field, value)
+        audit_log_record(
+            actor=user,
+            action=f"{posting.kind}.{name}",
+            target=posting,
+            summary=f"{name}: {posting.title}",
+            note=note,
+        )
+        _after_status_change(posting=posting, previous=transition.sources, name=name)
+    return posting
+
+
+def _after_status_change(*, posting: Posting, previous: tuple[str, ...], name: str) -> None:
+    """Keep the matcher in step: a published posting is matched, one leaving 'published' withdrawn."""
+    from matching import services as matching_services
+
+    if posting.status == S.PUBLISHED:
+        matching_services.posting_published(posting=posting)
+    elif S.PUBLISHED in previous:
+        matching_services.posting_withdrawn(posting=posting)
+
+
+def posting_submit(*, posting: Posting, user: User) -> Posting:
+    return _transition(posting=posting, name="submit", user=user, submitted_at=timezone.now())
+
+
+def posting_approve(*, posting: Posting, user: User) -> Posting:
+    if posting.deadline and posting.deadline < timezone.localdate():
+        raise TransitionError(
+            _("The deadline of this posting has passed; the owner must extend it first."), code="deadline_passed"
+        )
+    return _transition(posting=posting, name="approve", user=user, published_at=timezone.now(), rejection_reason="")
+
+
+def posting_reject(*, posting: Posting, user: User, reason: str) -> Posting:
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the owner a reason for the rejection.")})
+    return _transition(posting=posting, name="reject", user=user, note=reason, rejection_reason=reason.strip())
+
+
+def posting_close(*, posting: Posting, user: User) -> Posting:
+    return _transition(posting=posting, name="close", user=user, closed_at=timezone.now())
+
+
+def posting_reopen(*, posting: Posting, user: User) -> Posting:
+    if posting.deadline and posting.deadline < timezone.localdate():
+        raise TransitionError(
+            _("The deadline has passed; edit the posting to extend it, then submit it again."), code="deadline_passed"
+        )
+    return _transition(posting=posting, name="reopen", user=user, closed_at=None)
+
+
+def posting_expire(*, posting: Posting) -> Posting:
+    return _transition(posting=posting, name="expire", user=None, closed_at=timezone.now())
+
+
+def postings_expire_due(*, model: type[Posting], today: datetime.date | None = None) -> int:
+    """Expire every published posting of ``model`` whose deadline has passed; returns how many."""
+    today = today or timezone.localdate()
+    expired = 0
+    for posting in model.objects.filter(status=S.PUBLISHED, deadline__lt=today).only("pk", "status", "title"):
+        try:
+            posting_expire(posting=posting)
+        except TransitionError:  # changed by someone meanwhile; nothing to do
+            continue
+        expired += 1
+    return expired
+
+
+def _save(posting: Posting, cooperation_modes) -> Posting:
+    posting.search_tokens = f" {segment_for_index(posting.searchable_text())} "
+    posting.full_clean(exclude=["search_tokens"])
+    posting.save()
+    if cooperation_modes is not None:
+        posting.cooperation_modes.set(cooperation_modes)
+    return posting
+
+
+@transaction.atomic
+def posting_create(
+    *, model: type[Posting], user: User, data: dict, cooperation_modes: list[CooperationMode] | None = None
+) -> Posting:
+    if not permissions.can_create(user, model):
+        raise PermissionDenied(_("Your role cannot create this kind of posting."))
+    posting = model(**data, organization=user.organization, created_by=user, status=S.DRAFT)
+    return _save(posting, cooperation_modes)
+
+
+@transaction.atomic
+def posting_update(
+    *, posting: Posting, user: User, data: dict, cooperation_modes: list[CooperationMode] | None = None
+) -> Posting:
+    """Save changes. A rejected posting returns to draft; a published one goes back to review."""
+    if not permissions.can_manage(user, posting):
+        raise PermissionDenied(_("Only members of the owning organization can edit this posting."))
+    fresh = type(posting).objects.select_for_update().get(pk=posting.pk)
+    if not fresh.is_editable:
+        raise TransitionError(
+            _("A posting that is %(status)s cannot be edited.") % {"status": fresh.get_status_display()},
+            code="not_editable",
+        )
+    was_published = fresh.status == S.PUBLISHED
+    for field, value in data.items():
+        setattr(posting, field, value)
+    posting.status = fresh.status
+    if fresh.status == S.REJECTED:
+        posting.status = S.DRAFT
+    elif was_published:
+        posting.status = S.PENDING
+        posting.submitted_at = timezone.now()
+    _save(posting, cooperation_modes)
+    if was_published:
+        audit_log_record(
+            actor=user,
+            action=f"{posting.kind}.resubmit",
+            target=posting,
+            summary=f"edited while published, back to review: {posting.title}",
+        )
+        _after_status_change(posting=posting, previous=(S.PUBLISHED,), name="edit")
+    return posting
+
+
+def posting_reindex(*, posting: Posting) -> None:
+    """Recompute the search words (after a change of dictionary or synonyms)."""
+    type(posting).objects.filter(pk=posting.pk).update(
+        search_tokens=f" {segment_for_index(posting.searchable_text())} "
+    )

@@ -1,0 +1,193 @@
+"""Pages for both libraries, written once; ``needs/urls.py`` and ``achievements/urls.py`` pass their kind."""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from mengkeju.core.models import AuditLog
+
+from . import permissions, selectors, services
+from .forms import RejectForm
+from .models import Posting
+
+
+@dataclass(frozen=True)
+class PostingKind:
+    model: type[Posting]
+    form_class: type
+    filterset_class: type
+
+    @property
+    def name(self) -> str:
+        return self.model.kind
+
+    @property
+    def namespace(self) -> str:
+        return f"{self.model.kind}s"
+
+    def context(self) -> dict:
+        return {
+            "kind": self.name,
+            "ns": self.namespace,
+            "verbose_name": self.model._meta.verbose_name,
+            "verbose_name_plural": self.model._meta.verbose_name_plural,
+        }
+
+
+def _page(request, queryset):
+    from django.conf import settings
+
+    return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def library(request, kind: PostingKind):
+    filterset = kind.filterset_class(
+        request.GET or None, queryset=selectors.posting_list(model=kind.model, user=request.user)
+    )
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    page = _page(request, queryset)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "postings/library.html",
+        kind.context()
+        | {
+            "filter": filterset,
+            "page": page,
+            "query_string": query.urlencode(),
+        },
+    )
+
+
+def detail(request, pk: int, kind: PostingKind):
+    posting = selectors.posting_get(model=kind.model, pk=pk, user=request.user)
+    can_manage = permissions.can_manage(request.user, posting)
+    history = None
+    if can_manage or permissions.can_moderate(request.user):
+        history = AuditLog.objects.filter(
+            target_type__app_label=posting._meta.app_label,
+            target_type__model=posting._meta.model_name,
+            target_id=posting.pk,
+        ).select_related("actor")[:20]
+    return render(
+        request,
+        "postings/detail.html",
+        kind.context()
+        | {
+            "posting": posting,
+            "can_manage": can_manage,
+            "full_text": permissions.can_read_full_text(request.user, posting),
+            "actions": services.allowed_actions(posting=posting, user=request.user),
+            "reject_form": RejectForm() if permissions.can_moderate(request.user) else None,
+            "history": history,
+        },
+    )
+
+
+@login_required
+def mine(request, kind: PostingKind):
+    queryset = selectors.posting_list_own(model=kind.model, user=request.user)
+    counts = dict(queryset.order_by().values_list("status").annotate(n=Count("id")))
+    status = request.GET.get("status")
+    if status:
+        queryset = queryset.filter(status=status)
+    return render(
+        request,
+        "postings/mine.html",
+        kind.context()
+        | {
+            "page": _page(request, queryset),
+            "counts": counts,
+            "status": status,
+            "can_create": permissions.can_create(request.user, kind.model),
+            "statuses": kind.model._meta.get_field("status").choices,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request, kind: PostingKind):
+    if not permissions.can_create(request.user, kind.model):
+        raise PermissionDenied
+    form = kind.form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data, modes = form.posting_data()
+        try:
+            posting = services.posting_create(model=kind.model, user=request.user, data=data, cooperation_modes=modes)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Saved as a draft. Submit it for review when it is ready."))
+            return redirect(posting)
+    return render(request, "postings/form.html", kind.context() | {"form": form, "posting": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request, pk: int, kind: PostingKind):
+    posting = selectors.posting_get(model=kind.model, pk=pk, user=request.user)
+    if not permissions.can_manage(request.user, posting):
+        raise PermissionDenied
+    if not posting.is_editable:
+        messages.error(
+            request, _("A posting that is %(status)s cannot be edited.") % {"status": posting.get_status_display()}
+        )
+        return redirect(posting)
+    form = kind.form_class(request.POST or None, instance=kind.model.objects.get(pk=posting.pk))
+    if request.method == "POST" and form.is_valid():
+        data, modes = form.posting_data()
+        try:
+            services.posting_update(posting=posting, user=request.user, data=data, cooperation_modes=modes)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(posting)
+    return render(request, "postings/form.html", kind.context() | {"form": form, "posting": posting})
+
+
+ACTION_MESSAGES = {
+    "submit": lambda: _("Submitted for review. An admin will check it shortly."),
+    "approve": lambda: _("Approved and published."),
+    "reject": lambda: _("Rejected; the owner sees your reason."),
+    "close": lambda: _("Closed. Its open match proposals were withdrawn."),
+    "reopen": lambda: _("Published again."),
+}
+
+
+@login_required
+@require_POST
+def transition(request, pk: int, action: str, kind: PostingKind):
+    posting = selectors.posting_get(model=kind.model, pk=pk, user=request.user)
+    try:
+        if action == "reject":
+            form = RejectForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Give the owner a reason for the rejection."))
+                return redirect(request.POST.get("next") or posting.get_absolute_url())
+            services.posting_reject(posting=posting, user=request.user, reason=form.cleaned_data["reason"])
+        else:
+            service = {
+                "submit": services.posting_submit,
+                "approve": services.posting_approve,
+                "close": services.posting_close,
+                "reopen": services.posting_reopen,
+            }[action]
+            service(posting=posting, user=request.user)
+    except services.TransitionError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, ACTION_MESSAGES[action]())
+    next_url = request.POST.get("next")
+    if next_url and next_url.startswith("/") and not next_url.startswith("//"):
+        return redirect(next_url)
+    return redirect(posting)

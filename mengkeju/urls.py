@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from mengkeju.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("mengkeju.core.urls")),
+    path("moderation/", core_views.moderation, name="moderation"),
+    path("needs/", include("needs.urls")),
+    path("achievements/", include("achievements.urls")),
+    path("matching/", include("matching.urls")),
+    path("admin/", admin.site.urls),
+]

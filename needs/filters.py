@@ -1,0 +1,24 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from mengkeju.postings.filters import PostingFilterSet, range_overlap
+
+from .models import TechnicalNeed
+
+
+class NeedFilterSet(PostingFilterSet):
+    budget_min = django_filters.NumberFilter(label=_("Budget from (10k CNY)"), method="filter_budget_min")
+    budget_max = django_filters.NumberFilter(label=_("Budget up to (10k CNY)"), method="filter_budget_max")
+    challenge = django_filters.BooleanFilter(label=_("Challenges only"), field_name="is_challenge")
+
+    class Meta:
+        model = TechnicalNeed
+        fields = []
+
+    def filter_budget_min(self, queryset, name, value):
+        """Needs whose budget can reach ``value``."""
+        return range_overlap(queryset, "budget_min_wan", "budget_max_wan", value, None)
+
+    def filter_budget_max(self, queryset, name, value):
+        """Needs whose budget starts at or below ``value``."""
+        return range_overlap(queryset, "budget_min_wan", "budget_max_wan", None, value)

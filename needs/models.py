@@ -1,0 +1,92 @@
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from mengkeju.core.models import Role
+from mengkeju.postings.models import Posting
+
+
+class TechnicalNeed(Posting):
+    """技术需求: a technical problem an enterprise wants solved."""
+
+    kind = "need"
+    manager_role = Role.ENTERPRISE
+
+    budget_min_wan = models.DecimalField(
+        _("budget from (10k CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    budget_max_wan = models.DecimalField(
+        _("budget up to (10k CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    confidential = models.BooleanField(
+        _("confidential"),
+        default=False,
+        help_text=_("Visitors see only the public summary; the full text goes to brokers and the matched side."),
+    )
+    public_summary = models.TextField(_("public summary"), blank=True)
+    is_challenge = models.BooleanField(_("open challenge (揭榜挂帅)"), default=False)
+    challenge_bounty_wan = models.DecimalField(
+        _("challenge bounty (10k CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+
+    class Meta(Posting.Meta):
+        verbose_name = _("technical need")
+        verbose_name_plural = _("technical needs")
+        permissions = [("moderate_technicalneed", _("Can moderate technical needs"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(budget_min_wan__isnull=True)
+                | Q(budget_max_wan__isnull=True)
+                | Q(budget_min_wan__lte=F("budget_max_wan")),
+                name="needs_technicalneed_budget_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidential=False) | ~Q(public_summary=""),
+                name="needs_technicalneed_confidential_has_summary",
+            ),
+        ]
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if (
+            self.budget_min_wan is not None
+            and self.budget_max_wan is not None
+            and self.budget_min_wan > self.budget_max_wan
+        ):
+            errors["budget_max_wan"] = _("The upper budget must not be below the lower budget.")
+        if self.confidential and not self.public_summary.strip():
+            errors["public_summary"] = _("A confidential need needs a public summary for visitors.")
+        if self.is_challenge and not self.deadline:
+            errors["deadline"] = _("A challenge needs a deadline.")
+        if errors:
+            raise ValidationError(errors)
+
+    def public_text(self) -> str:
+        return self.public_summary if self.confidential else self.description
+
+    @property
+    def budget_display(self) -> str:
+        low, high = self.budget_min_wan, self.budget_max_wan
+        if low is None and high is None:
+            return str(_("Negotiable"))
+        if low is not None and high is not None:
+            return f"{low:g}–{high:g}"
+        return f"≥ {low:g}" if low is not None else f"≤ {high:g}"
