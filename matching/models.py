@@ -1,0 +1,172 @@
+"""Matches between needs and achievements, and the runs of the matcher that propose them.
+
+Defined by the lead as the shared contract of the matcher (matching/) and of review and deals
+(mengkeju/deals/); the matcher engineer adds the index tables for retrieval.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from achievements.models import Achievement
+from mengkeju.core.models import TimeStampedModel
+from needs.models import TechnicalNeed
+
+
+class MatchStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class MatchSource(models.TextChoices):
+    MATCHER = "matcher", _("Matcher")
+    INTEREST = "interest", _("Expressed interest")
+    CHALLENGE = "challenge", _("Challenge (揭榜挂帅)")
+
+
+class DealStage(models.TextChoices):
+    INTRODUCED = "introduced", _("Introduced")
+    CONTACTED = "contacted", _("Contacted")
+    NEGOTIATING = "negotiating", _("Negotiating")
+    SIGNED = "signed", _("Contract signed")
+    IMPLEMENTED = "implemented", _("Implemented")
+    DROPPED = "dropped", _("Dropped")
+
+
+class Match(TimeStampedModel):
+    need = models.ForeignKey(TechnicalNeed, verbose_name=_("need"), on_delete=models.CASCADE, related_name="matches")
+    achievement = models.ForeignKey(
+        Achievement, verbose_name=_("achievement"), on_delete=models.CASCADE, related_name="matches"
+    )
+    score = models.FloatField(_("score"), default=0.0)
+    components = models.JSONField(_("score components"), default=dict, blank=True)
+    explanation = models.JSONField(_("explanation"), default=dict, blank=True)
+    algorithm_version = models.CharField(_("algorithm version"), max_length=40, blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=MatchSource.choices, default=MatchSource.MATCHER)
+    status = models.CharField(_("status"), max_length=20, choices=MatchStatus.choices, default=MatchStatus.PROPOSED)
+    # who asked for it when the source is an expressed interest or a challenge entry
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    message = models.TextField(_("message"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    review_note = models.TextField(_("review note"), blank=True)
+    deal_stage = models.CharField(_("deal stage"), max_length=20, choices=DealStage.choices, blank=True)
+    contract_amount_wan = models.DecimalField(
+        _("contract amount (10k CNY)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    contract_signed_on = models.DateField(_("contract signed on"), null=True, blank=True)
+    drop_reason = models.TextField(_("reason dropped"), blank=True)
+
+    class Meta:
+        verbose_name = _("match")
+        verbose_name_plural = _("matches")
+        ordering = ["-score", "id"]
+        permissions = [("review_match", _("Can review proposed matches"))]
+        constraints = [
+            models.UniqueConstraint(fields=["need", "achievement"], name="matching_match_unique_pair"),
+            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=1), name="matching_match_score_0_1"),
+            models.CheckConstraint(
+                condition=Q(deal_stage="") | Q(status=MatchStatus.APPROVED), name="matching_match_deal_needs_approval"
+            ),
+        ]
+        indexes = [
+            # review queue: open proposals, best first
+            models.Index(fields=["status", "-score"], name="match_queue_idx"),
+            # proposals of one posting (detail pages, withdrawal on close)
+            models.Index(fields=["need", "status"], name="match_need_idx"),
+            models.Index(fields=["achievement", "status"], name="match_achievement_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need} ↔ {self.achievement}"
+
+
+class MatchRun(TimeStampedModel):
+    class Kind(models.TextChoices):
+        FULL = "full", _("Full")
+        INCREMENTAL = "incremental", _("Incremental")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    trigger = models.CharField(_("trigger"), max_length=40, blank=True, help_text=_("admin, command, beat, publish"))
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    algorithm_version = models.CharField(_("algorithm version"), max_length=40, blank=True)
+    total_chunks = models.PositiveIntegerField(_("chunks"), default=0)
+    done_chunks = models.PositiveIntegerField(_("chunks done"), default=0)
+    total_items = models.PositiveIntegerField(_("postings to match"), default=0)
+    processed_items = models.PositiveIntegerField(_("postings matched"), default=0)
+    proposals_created = models.PositiveIntegerField(_("proposals created"), default=0)
+    proposals_updated = models.PositiveIntegerField(_("proposals updated"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("matching run")
+        verbose_name_plural = _("matching runs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_chunks:
+            return 100 if self.status == self.Status.DONE else 0
+        return round(100 * self.done_chunks / self.total_chunks)
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+
+class Synonym(TimeStampedModel):
+    """Two words the matcher treats as the same thing (光伏 ~ 太阳能电池); edited by admins."""
+
+    term = models.CharField(_("term"), max_length=50)
+    synonym = models.CharField(_("synonym"), max_length=50)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("synonym")
+        verbose_name_plural = _("synonyms")
+        ordering = ["term", "synonym"]
+        constraints = [
+            models.UniqueConstraint(fields=["term", "synonym"], name="matching_synonym_unique_pair"),
+            models.CheckConstraint(condition=~Q(term=models.F("synonym")), name="matching_synonym_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term} ~ {self.synonym}"
