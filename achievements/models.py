@@ -74,4 +74,6 @@ class Achievement(Posting):
 
     @property
     def price_display(self) -> str:
-        return str(_("Negotiable")) if self.price_wan is None else f"{self.price_wan:g}"
+        if self.price_wan is None:
+            return str(_("Negotiable"))
+        return _("%(amount)s (10k CNY)") % {"amount": f"{self.price_wan:g}"}

@@ -88,5 +88,7 @@ class TechnicalNeed(Posting):
         if low is None and high is None:
             return str(_("Negotiable"))
         if low is not None and high is not None:
-            return f"{low:g}–{high:g}"
-        return f"≥ {low:g}" if low is not None else f"≤ {high:g}"
+            amount = f"{low:g}–{high:g}"
+        else:
+            amount = f"≥ {low:g}" if low is not None else f"≤ {high:g}"
+        return _("%(amount)s (10k CNY)") % {"amount": amount}

@@ -21,8 +21,8 @@ from .models import IndustryCluster, Organization
 def home(request):
     published = Q(**{"status": PostingStatus.PUBLISHED})
     clusters = IndustryCluster.objects.annotate(
-        needs=Count("technicalneeds", filter=Q(technicalneeds__status=PostingStatus.PUBLISHED), distinct=True),
-        achievements=Count("achievements", filter=Q(achievements__status=PostingStatus.PUBLISHED), distinct=True),
+        n_needs=Count("technicalneeds", filter=Q(technicalneeds__status=PostingStatus.PUBLISHED), distinct=True),
+        n_achievements=Count("achievements", filter=Q(achievements__status=PostingStatus.PUBLISHED), distinct=True),
     )
     return render(
         request,
