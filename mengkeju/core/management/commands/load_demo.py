@@ -1,0 +1,221 @@
+"""``python manage.py load_demo``: organizations, one user per role and published needs and achievements.
+
+Idempotent: organizations and users are found by name, postings by ``external_id``; what exists is left
+as it is, so a second run creates nothing.  The data lives in ``mengkeju/core/demo/`` (see its README).
+"""
+
+import datetime
+import json
+from pathlib import Path
+
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from achievements.models import IP_TYPE_BY_CHINESE, MATURITY_BY_CHINESE, Achievement
+from mengkeju.core.models import CooperationMode, IndustryCluster, Organization, Role, User
+from mengkeju.postings import services as posting_services
+from mengkeju.postings.models import Posting, PostingStatus
+from mengkeju.postings.search import segment_for_index
+from needs.models import TechnicalNeed
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+DEMO_PASSWORD = "mengkeju-demo"
+DEMO_URL = "http://127.0.0.1:8000"
+AGENCY = "青城技术转移服务有限公司"
+DEMO_ENTERPRISE = "呼和浩特蒙科聚示范乳业有限公司"
+DEMO_UNIVERSITY = "内蒙古工业大学"
+
+# username, role, organization, display name
+DEMO_USERS = [
+    ("admin", Role.ADMIN, AGENCY, "平台管理员"),
+    ("broker", Role.BROKER, AGENCY, "李娜"),
+    ("enterprise", Role.ENTERPRISE, DEMO_ENTERPRISE, "王强"),
+    ("researcher", Role.RESEARCHER, DEMO_UNIVERSITY, "赵敏"),
+]
+
+MODELS = {"need": TechnicalNeed, "achievement": Achievement}
+
+
+def read_jsonl(name: str) -> list[dict]:
+    with open(DEMO_DIR / name, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+class Command(BaseCommand):
+    help = "Load demo organizations, users (password mengkeju-demo) and postings; safe to run again."
+
+    def handle(self, *args, **options):
+        before = {kind: model.objects.count() for kind, model in MODELS.items()}
+        with transaction.atomic():
+            organizations = ensure_organizations(read_jsonl("organizations.jsonl"))
+            users = ensure_users(organizations)
+            for kind, files in (
+                ("need", ["needs.jsonl"]),
+                ("achievement", ["achievements.jsonl", "csl_achievements.jsonl"]),
+            ):
+                for name in files:
+                    import_postings(kind=kind, path=DEMO_DIR / name, users=users)
+            ensure_own_postings(read_jsonl("own_postings.jsonl"), users=users)
+
+        for kind, model in MODELS.items():
+            total = model.objects.count()
+            published = model.objects.filter(status=PostingStatus.PUBLISHED).count()
+            self.stdout.write(f"{kind}s: {total} ({total - before[kind]} new), {published} published")
+        self.stdout.write(f"organizations: {Organization.objects.count()}")
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins at {DEMO_URL}  (password set when the user was created)")
+        self.stdout.write(f"  {'username':<12}{'password':<16}role")
+        for username, role, _organization, _display in DEMO_USERS:
+            self.stdout.write(f"  {username:<12}{DEMO_PASSWORD:<16}{role.value}")
+
+
+def ensure_organizations(rows: list[dict]) -> dict[str, Organization]:
+    organizations = {org.name: org for org in Organization.objects.filter(name__in=[r["name"] for r in rows])}
+    for row in rows:
+        if row["name"] in organizations:
+            continue
+        organization = Organization(
+            kind=row["kind"],
+            name=row["name"],
+            region=row.get("region", ""),
+            credit_code=row.get("credit_code", ""),
+            description=row.get("description", ""),
+            verified=True,
+        )
+        organization.full_clean()
+        organization.save()
+        organizations[organization.name] = organization
+    return organizations
+
+
+def ensure_users(organizations: dict[str, Organization]) -> dict[str, User]:
+    users = {}
+    for username, role, organization_name, display_name in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "organization": organizations[organization_name],
+                "display_name": display_name,
+                "email": f"{username}@demo.mengkeju.example",
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            if role == Role.ADMIN:
+                user.is_staff = user.is_superuser = True
+            user.save()
+        user.groups.add(Group.objects.get(name=role.value))
+        users[role.value] = user
+    return users
+
+
+def import_postings(*, kind: str, path: Path, users: dict[str, User]) -> int:
+    """Create the published postings of one import-format file that do not exist yet; returns how many.
+
+    A stand-in for ``manage.py import_postings --kind KIND FILE --publish`` (upsert by external_id) with
+    the demo's extras: publication dates spread over the last half year, deadlines, and the
+    ``demo`` field (confidential need with public summary, open challenge with bounty).  When the
+    matcher's import command is in place, call it here and keep only ``_apply_demo_fields``.
+    """
+    model = MODELS[kind]
+    rows = read_jsonl(path.name)
+    existing = set(
+        model.objects.filter(external_id__in=[r["external_id"] for r in rows]).values_list("external_id", flat=True)
+    )
+    clusters = {c.name_zh: c for c in IndustryCluster.objects.all()} | {
+        c.code: c for c in IndustryCluster.objects.all()
+    }
+    modes = {m.name_zh: m for m in CooperationMode.objects.all()}
+    organizations = {o.name: o for o in Organization.objects.filter(name__in={r["organization"] for r in rows})}
+    members = {user.organization_id: user for user in users.values() if user.has_role(model.manager_role)}
+    now = timezone.now()
+    created = 0
+    for index, row in enumerate(rows):
+        if row["external_id"] in existing:
+            continue
+        organization = organizations[row["organization"]]
+        posting = model(
+            external_id=row["external_id"],
+            organization=organization,
+            created_by=members.get(organization.pk),
+            title=row["title"],
+            description=row["description"],
+            keywords=row.get("keywords") or [],
+            cluster=clusters[row["cluster"]],
+            region=row.get("region") or organization.region,
+            status=PostingStatus.PUBLISHED,
+        )
+        if kind == "need":
+            posting.budget_min_wan = row.get("budget_min_wan")
+            posting.budget_max_wan = row.get("budget_max_wan")
+        else:
+            posting.maturity = MATURITY_BY_CHINESE[row["maturity"]]
+            posting.ip_type = IP_TYPE_BY_CHINESE[row.get("ip") or "无"]
+            posting.price_wan = row.get("price_wan")
+        _apply_demo_fields(posting, row, index=index, now=now)
+        _save(posting, [modes[name] for name in row.get("cooperation_modes", [])])
+        created += 1
+    return created
+
+
+def _apply_demo_fields(posting: Posting, row: dict, *, index: int, now: datetime.datetime) -> None:
+    """Make the library look lived-in: dates spread over the last months, some deadlines, extras."""
+    published_at = now - datetime.timedelta(days=2 + (index * 37) % 170, hours=(index * 5) % 11)
+    posting.submitted_at = published_at - datetime.timedelta(hours=20)
+    posting.published_at = published_at
+    extra = row.get("demo", {})
+    if "deadline_days" in extra:
+        posting.deadline = timezone.localdate() + datetime.timedelta(days=extra["deadline_days"])
+    elif posting.kind == "need" and index % 3 == 0:
+        posting.deadline = timezone.localdate() + datetime.timedelta(days=90 + (index * 13) % 240)
+    for field in ("confidential", "public_summary", "is_challenge", "challenge_bounty_wan"):
+        if field in extra:
+            setattr(posting, field, extra[field])
+
+
+def _save(posting: Posting, cooperation_modes: list[CooperationMode]) -> None:
+    # as mengkeju.postings.services._save: index the public text, validate, save, set the modes
+    posting.search_tokens = f" {segment_for_index(posting.searchable_text())} "
+    posting.full_clean(exclude=["search_tokens"])
+    posting.save()
+    posting.cooperation_modes.set(cooperation_modes)
+
+
+def ensure_own_postings(rows: list[dict], *, users: dict[str, User]) -> None:
+    """Drafts, pending and rejected postings of the demo users, made through the workflow services,
+    so that "my postings" and the moderation queue have something in them."""
+    clusters = {c.name_zh: c for c in IndustryCluster.objects.all()}
+    modes = {m.name_zh: m for m in CooperationMode.objects.all()}
+    for row in rows:
+        model = MODELS[row["kind"]]
+        if model.objects.filter(external_id=row["external_id"]).exists():
+            continue
+        owner = users[row["owner"]]
+        data = {
+            "external_id": row["external_id"],
+            "title": row["title"],
+            "description": row["description"],
+            "keywords": row["keywords"],
+            "cluster": clusters[row["cluster"]],
+            "region": row.get("region", ""),
+            "contact_name": owner.display_name,
+            "contact_email": owner.email,
+        }
+        if model is TechnicalNeed:
+            data |= {"budget_min_wan": row.get("budget_min_wan"), "budget_max_wan": row.get("budget_max_wan")}
+        else:
+            data |= {
+                "maturity": MATURITY_BY_CHINESE[row["maturity"]],
+                "ip_type": IP_TYPE_BY_CHINESE[row.get("ip") or "无"],
+                "price_wan": row.get("price_wan"),
+                "lead_researcher": row.get("lead_researcher", ""),
+            }
+        posting = posting_services.posting_create(
+            model=model, user=owner, data=data, cooperation_modes=[modes[m] for m in row["cooperation_modes"]]
+        )
+        if row["state"] in (PostingStatus.PENDING, PostingStatus.REJECTED):
+            posting_services.posting_submit(posting=posting, user=owner)
+        if row["state"] == PostingStatus.REJECTED:
+            posting_services.posting_reject(posting=posting, user=users[Role.ADMIN], reason=row["rejection_reason"])
