@@ -1,0 +1,96 @@
+# Mengkeju — the two everyday commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+MANAGE := $(PY) manage.py
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# extra arguments for pytest, e.g. make test PYTEST_ARGS="-k search -x"
+PYTEST_ARGS ?=
+
+.PHONY: help install messages migrate demo run test lint format check-pg worker beat serve lock clean
+
+help:
+	@echo "make run     set up .venv, migrate, load demo data, match, then serve on http://$(HOST):$(PORT)/"
+	@echo "make test    ruff, then pytest on SQLite and (DATABASE_URL=postgres://... or MENGKEJU_REQUIRE_SERVICES=1) on PostgreSQL"
+	@echo "make worker | beat | serve   Celery worker, Celery beat, gunicorn (PostgreSQL + Redis deployment)"
+	@echo "make format  apply ruff's fixes and formatting;  make lock  regenerate constraints.txt"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the dependencies or the lock changed.
+$(STAMP): pyproject.toml constraints.txt | $(PY)
+	$(BIN)/pip install --disable-pip-version-check -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+messages: install
+	@if [ -d locale ]; then $(MANAGE) compilemessages --ignore '.venv' --ignore 'var' -v 0; fi
+
+migrate: install
+	$(MANAGE) migrate --noinput
+
+demo: migrate
+	$(MANAGE) load_demo
+
+run: messages demo
+	$(MANAGE) match --all
+	$(MANAGE) collectstatic --noinput -v 0
+	@echo
+	@echo "Demo logins (printed by load_demo above): admin / broker / enterprise / researcher, password mengkeju-demo"
+	@echo "Open http://$(HOST):$(PORT)/"
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# pytest exits 5 when it collected no tests; like any non-zero status that fails the target.
+# The SQLite pass leaves out the `postgres` and `services` tests; they run in the PostgreSQL pass,
+# which runs the whole suite.  With MENGKEJU_REQUIRE_SERVICES=1 a missing service is a failure.
+test: lint messages
+	env -u DATABASE_URL $(BIN)/pytest -m "not postgres and not services" $(PYTEST_ARGS)
+	@if [[ "$${DATABASE_URL:-}" == postgres* || "$${DATABASE_URL:-}" == pgsql* ]]; then \
+		echo "== PostgreSQL pass: $${DATABASE_URL}"; \
+		$(BIN)/pytest $(PYTEST_ARGS); \
+	elif [[ "$${MENGKEJU_REQUIRE_SERVICES:-}" == 1 ]]; then \
+		echo "MENGKEJU_REQUIRE_SERVICES=1 but DATABASE_URL does not point at PostgreSQL: '$${DATABASE_URL:-}'" >&2; \
+		exit 1; \
+	else \
+		echo "== PostgreSQL pass skipped: set DATABASE_URL=postgres://... to run it"; \
+	fi
+
+# The PostgreSQL + Redis deployment: set DATABASE_URL and REDIS_URL (see README.md) for all three.
+worker: install
+	$(BIN)/celery -A mengkeju worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A mengkeju beat --loglevel=INFO --schedule=$${MENGKEJU_VAR_DIR:-var}/celerybeat-schedule
+
+serve: messages migrate
+	$(MANAGE) collectstatic --noinput -v 0
+	$(BIN)/gunicorn mengkeju.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --disable-pip-version-check -q '.[dev]'
+	{ echo "# Reproducible installs: pip install -c constraints.txt -e '.[dev]' (the Makefile does this)."; \
+	  echo "# Regenerate after changing pyproject.toml dependencies with: make lock"; \
+	  .lock-venv/bin/pip freeze --exclude mengkeju; } > constraints.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
