@@ -56,7 +56,7 @@ class Command(BaseCommand):
                 ("achievement", ["achievements.jsonl", "csl_achievements.jsonl"]),
             ):
                 for name in files:
-                    import_postings(kind=kind, path=DEMO_DIR / name, users=users)
+                    load_postings(kind=kind, path=DEMO_DIR / name, users=users)
             ensure_own_postings(read_jsonl("own_postings.jsonl"), users=users)
 
         for kind, model in MODELS.items():
@@ -111,13 +111,27 @@ def ensure_users(organizations: dict[str, Organization]) -> dict[str, User]:
     return users
 
 
-def import_postings(*, kind: str, path: Path, users: dict[str, User]) -> int:
-    """Create the published postings of one import-format file that do not exist yet; returns how many.
+def load_postings(*, kind: str, path: Path, users: dict[str, User]) -> int:
+    """Publish the postings of one import-format file that are not there yet, dressed for the demo."""
+    model = MODELS[kind]
+    rows = read_jsonl(path.name)
+    ids = [row["external_id"] for row in rows]
+    existing = set(model.objects.filter(external_id__in=ids).values_list("external_id", flat=True))
+    new_rows = [row for row in rows if row["external_id"] not in existing]
+    if new_rows:
+        import_postings(kind=kind, path=path)
+        dress_for_demo(model=model, rows=rows, new_ids={row["external_id"] for row in new_rows}, users=users)
+    return len(new_rows)
 
-    A stand-in for ``manage.py import_postings --kind KIND FILE --publish`` (upsert by external_id) with
-    the demo's extras: publication dates spread over the last half year, deadlines, and the
-    ``demo`` field (confidential need with public summary, open challenge with bounty).  When the
-    matcher's import command is in place, call it here and keep only ``_apply_demo_fields``.
+
+def import_postings(*, kind: str, path: Path) -> None:
+    """Stand-in for ``manage.py import_postings --kind KIND FILE --publish`` (upsert by external_id).
+
+    Reads the import format of ``../shared/eval/dev/README.md``: cluster by Chinese name or code,
+    organization by name (here always one of ``organizations.jsonl``), cooperation modes by Chinese
+    name.  Once the matcher's import command is in place this body becomes
+    ``call_command("import_postings", "--kind", kind, str(path), "--publish")``; ``dress_for_demo``
+    does the rest either way.
     """
     model = MODELS[kind]
     rows = read_jsonl(path.name)
@@ -129,23 +143,22 @@ def import_postings(*, kind: str, path: Path, users: dict[str, User]) -> int:
     }
     modes = {m.name_zh: m for m in CooperationMode.objects.all()}
     organizations = {o.name: o for o in Organization.objects.filter(name__in={r["organization"] for r in rows})}
-    members = {user.organization_id: user for user in users.values() if user.has_role(model.manager_role)}
     now = timezone.now()
-    created = 0
-    for index, row in enumerate(rows):
+    for row in rows:
         if row["external_id"] in existing:
-            continue
+            continue  # the real command updates; the demo leaves what is there alone
         organization = organizations[row["organization"]]
         posting = model(
             external_id=row["external_id"],
             organization=organization,
-            created_by=members.get(organization.pk),
             title=row["title"],
             description=row["description"],
             keywords=row.get("keywords") or [],
             cluster=clusters[row["cluster"]],
-            region=row.get("region") or organization.region,
+            region=row.get("region") or "",
             status=PostingStatus.PUBLISHED,
+            submitted_at=now,
+            published_at=now,
         )
         if kind == "need":
             posting.budget_min_wan = row.get("budget_min_wan")
@@ -154,33 +167,44 @@ def import_postings(*, kind: str, path: Path, users: dict[str, User]) -> int:
             posting.maturity = MATURITY_BY_CHINESE[row["maturity"]]
             posting.ip_type = IP_TYPE_BY_CHINESE[row.get("ip") or "无"]
             posting.price_wan = row.get("price_wan")
-        _apply_demo_fields(posting, row, index=index, now=now)
         _save(posting, [modes[name] for name in row.get("cooperation_modes", [])])
-        created += 1
-    return created
 
 
-def _apply_demo_fields(posting: Posting, row: dict, *, index: int, now: datetime.datetime) -> None:
-    """Make the library look lived-in: dates spread over the last months, some deadlines, extras."""
-    published_at = now - datetime.timedelta(days=2 + (index * 37) % 170, hours=(index * 5) % 11)
-    posting.submitted_at = published_at - datetime.timedelta(hours=20)
-    posting.published_at = published_at
-    extra = row.get("demo", {})
-    if "deadline_days" in extra:
-        posting.deadline = timezone.localdate() + datetime.timedelta(days=extra["deadline_days"])
-    elif posting.kind == "need" and index % 3 == 0:
-        posting.deadline = timezone.localdate() + datetime.timedelta(days=90 + (index * 13) % 240)
-    for field in ("confidential", "public_summary", "is_challenge", "challenge_bounty_wan"):
-        if field in extra:
-            setattr(posting, field, extra[field])
+def dress_for_demo(*, model: type[Posting], rows: list[dict], new_ids: set[str], users: dict[str, User]) -> None:
+    """Make the freshly imported postings look lived-in: publication dates spread over the last half
+    year, deadlines on some needs, the region of the organization where the row has none, the demo
+    user as author of their organization's postings, and the ``demo`` extras (confidential need with
+    a public summary, open challenge with bounty and deadline)."""
+    members = {user.organization_id: user for user in users.values() if user.has_role(model.manager_role)}
+    postings = model.objects.select_related("organization").in_bulk(new_ids, field_name="external_id")
+    now = timezone.now()
+    today = timezone.localdate()
+    for index, row in enumerate(rows):
+        posting = postings.get(row["external_id"])
+        if posting is None:
+            continue
+        posting.published_at = now - datetime.timedelta(days=2 + (index * 37) % 170, hours=(index * 5) % 11)
+        posting.submitted_at = posting.published_at - datetime.timedelta(hours=20)
+        posting.created_by = members.get(posting.organization_id)
+        posting.region = posting.region or posting.organization.region
+        extra = row.get("demo", {})
+        if "deadline_days" in extra:
+            posting.deadline = today + datetime.timedelta(days=extra["deadline_days"])
+        elif model is TechnicalNeed and index % 3 == 0:
+            posting.deadline = today + datetime.timedelta(days=90 + (index * 13) % 240)
+        for field in ("confidential", "public_summary", "is_challenge", "challenge_bounty_wan"):
+            if field in extra:
+                setattr(posting, field, extra[field])
+        _save(posting, None)  # the public text may have changed (confidential): index it again
 
 
-def _save(posting: Posting, cooperation_modes: list[CooperationMode]) -> None:
+def _save(posting: Posting, cooperation_modes: list[CooperationMode] | None) -> None:
     # as mengkeju.postings.services._save: index the public text, validate, save, set the modes
     posting.search_tokens = f" {segment_for_index(posting.searchable_text())} "
     posting.full_clean(exclude=["search_tokens"])
     posting.save()
-    posting.cooperation_modes.set(cooperation_modes)
+    if cooperation_modes is not None:
+        posting.cooperation_modes.set(cooperation_modes)
 
 
 def ensure_own_postings(rows: list[dict], *, users: dict[str, User]) -> None:
