@@ -56,10 +56,14 @@ def test_join_needs_an_organization(client):
 
 
 @pytest.mark.parametrize(
-    "code", ["", "91350100M000100Y4", "91350100M000100I43", "91350100M000100Y44"], ids=["missing", "short", "I", "check"]
+    "code",
+    ["", "91350100M000100Y4", "91350100M000100I43", "91350100M000100Y44"],
+    ids=["missing", "short", "I", "check"],
 )
 def test_register_an_enterprise_with_an_invalid_credit_code(client, code):
-    data = _signup_data(organization_choice="register", org_name="新注册企业", org_kind="enterprise", org_credit_code=code)
+    data = _signup_data(
+        organization_choice="register", org_name="新注册企业", org_kind="enterprise", org_credit_code=code
+    )
     response = client.post(reverse("accounts:signup"), data)
     assert response.status_code == 200
     assert _errors(response)
@@ -113,7 +117,9 @@ def test_cannot_register_a_taken_name_or_code(client, org_a):
 
 def test_cannot_sign_up_as_broker_or_admin(client, org_a):
     for role in (Role.BROKER, Role.ADMIN):
-        assert client.post(reverse("accounts:signup"), _signup_data(role=role, organization=org_a.pk)).status_code == 200
+        assert (
+            client.post(reverse("accounts:signup"), _signup_data(role=role, organization=org_a.pk)).status_code == 200
+        )
     assert not User.objects.filter(username="newcomer").exists()
 
 
@@ -133,7 +139,8 @@ def test_login_and_logout(client, owner, outsider):
     assert response.status_code == 200 and not get_user(client).is_authenticated
 
     response = client.post(
-        reverse("accounts:login") + "?next=/needs/mine/", {"username": "owner", "password": PASSWORD, "next": "/needs/mine/"}
+        reverse("accounts:login") + "?next=/needs/mine/",
+        {"username": "owner", "password": PASSWORD, "next": "/needs/mine/"},
     )
     assert response.status_code == 302 and response["Location"] == "/needs/mine/"
     assert get_user(client) == owner
@@ -184,7 +191,8 @@ def test_profile_edit(client_for, owner, anonymous):
     assert client_for(anonymous).get(reverse("accounts:profile")).status_code == 302
     client = client_for(owner)
     response = client.post(
-        reverse("accounts:profile"), {"display_name": "王总", "email": "wang@example.com", "phone": "", "title": "总经理"}
+        reverse("accounts:profile"),
+        {"display_name": "王总", "email": "wang@example.com", "phone": "", "title": "总经理"},
     )
     assert response.status_code == 302
     owner.refresh_from_db()
