@@ -1,0 +1,153 @@
+"""Metrics and an in-memory evaluation of the scorer on a labeled set — pure Python, no Django.
+
+A labeled set is a directory with ``needs.jsonl``, ``achievements.jsonl`` (the import format) and
+``qrels.tsv`` (``need_id<TAB>achievement_id<TAB>grade``, grades 1–3, unlisted pairs are 0).
+
+* nDCG@10 — linear gains (gain = grade), ideal ranking from all graded achievements of the need.
+* recall@10 — share of the need's graded (≥ 1) achievements in its top 10.
+* MRR — 1 / rank of the first achievement graded ≥ 2 (0 when none is ranked).
+All three are means over the needs that have at least one graded achievement.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from .scoring import Scorer, Side, Stats, Weights, bm25_baseline_rank
+
+# The related clusters of the seed taxonomy, by Chinese name (the database has them as IndustryCluster.related).
+SEED_RELATED = [
+    ("新材料", "现代化工"),
+    ("新能源", "新材料"),
+    ("新能源", "现代装备制造"),
+    ("绿色农畜产品加工", "生物医药"),
+    ("新一代信息技术", "现代装备制造"),
+]
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    qrels: dict[str, dict[str, int]] = defaultdict(dict)
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) >= 3:
+                qrels[parts[0]][parts[1]] = int(parts[2])
+    return dict(qrels)
+
+
+def ndcg_at(ranked: list, grades: dict, k: int = 10) -> float:
+    dcg = sum(grades.get(key, 0) / math.log2(i + 2) for i, key in enumerate(ranked[:k]))
+    ideal = sorted(grades.values(), reverse=True)[:k]
+    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
+
+
+def recall_at(ranked: list, grades: dict, k: int = 10) -> float:
+    relevant = {key for key, g in grades.items() if g >= 1}
+    return len(relevant & set(ranked[:k])) / len(relevant) if relevant else 0.0
+
+
+def reciprocal_rank(ranked: list, grades: dict, min_grade: int = 2) -> float:
+    for i, key in enumerate(ranked):
+        if grades.get(key, 0) >= min_grade:
+            return 1.0 / (i + 1)
+    return 0.0
+
+
+def metrics(rankings: dict[str, list], qrels: dict[str, dict[str, int]], k: int = 10) -> dict[str, float]:
+    needs = [n for n in qrels if qrels[n]]
+    if not needs:
+        return {"ndcg@10": 0.0, "recall@10": 0.0, "mrr": 0.0, "needs": 0}
+    return {
+        "ndcg@10": sum(ndcg_at(rankings.get(n, []), qrels[n], k) for n in needs) / len(needs),
+        "recall@10": sum(recall_at(rankings.get(n, []), qrels[n], k) for n in needs) / len(needs),
+        "mrr": sum(reciprocal_rank(rankings.get(n, []), qrels[n]) for n in needs) / len(needs),
+        "needs": len(needs),
+    }
+
+
+def _num(value):
+    return None if value in (None, "") else float(value)
+
+
+def side_from_record(analyzer, record: dict, key=None, field_weights=None) -> Side:
+    keywords = record.get("keywords") or []
+    if isinstance(keywords, str):
+        keywords = [k for k in keywords.replace("，", ",").replace(";", ",").split(",") if k.strip()]
+    text = {"keywords": keywords, "title": record.get("title", ""), "description": record.get("description", "")}
+    return Side(
+        key=key if key is not None else record.get("external_id"),
+        cluster=record.get("cluster"),
+        terms=analyzer.weighted_terms(**text, field_weights=field_weights),
+        grams=analyzer.weighted_grams(**text, field_weights=field_weights),
+        modes=frozenset(record.get("cooperation_modes") or ()),
+        budget_min=_num(record.get("budget_min_wan")),
+        budget_max=_num(record.get("budget_max_wan")),
+        price=_num(record.get("price_wan")),
+        maturity=record.get("maturity") or None,
+        concepts=analyzer.concepts(keywords=keywords, title=text["title"]),
+    )
+
+
+def baseline_tokens(analyzer, record: dict) -> list[str]:
+    keywords = record.get("keywords") or []
+    if isinstance(keywords, str):
+        keywords = [keywords]
+    return analyzer.tokens(" ".join([record.get("title", ""), record.get("description", ""), " ".join(keywords)]))
+
+
+def evaluate_in_memory(
+    directory,
+    *,
+    analyzer,
+    weights: Weights | None = None,
+    related=SEED_RELATED,
+    k: int = 10,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """Score every need against every achievement in memory; the reference the Django command matches."""
+    directory = Path(directory)
+    needs = read_jsonl(directory / "needs.jsonl")
+    achievements = read_jsonl(directory / "achievements.jsonl")
+    qrels = read_qrels(directory / "qrels.tsv")
+
+    docs = [side_from_record(analyzer, a) for a in achievements]
+    stats = Stats.from_sides(docs)
+    scorer = Scorer(stats=stats, related=set(related), **({"weights": weights} if weights else {}))
+    rankings = {}
+    for need in needs:
+        side = side_from_record(analyzer, need)
+        expanded = analyzer.expand(side.terms)
+        side.grams = analyzer.expand_grams(side.grams, expanded)
+        q = scorer.query(side, expanded)
+        rankings[need["external_id"]] = [s.key for s in scorer.rank(q, docs, top_k=k)]
+
+    base_docs = {a["external_id"]: baseline_tokens(analyzer, a) for a in achievements}
+    base_rankings = {
+        n["external_id"]: [key for key, _ in bm25_baseline_rank(baseline_tokens(analyzer, n), base_docs, top_k=k)]
+        for n in needs
+    }
+    return {
+        "matcher": metrics(rankings, qrels, k),
+        "bm25": metrics(base_rankings, qrels, k),
+        "rankings": rankings,
+        "bm25_rankings": base_rankings,
+        "qrels": qrels,
+    }
+
+
+def format_table(result: dict) -> str:
+    rows = [("", "nDCG@10", "recall@10", "MRR")]
+    for name in ("matcher", "bm25"):
+        m = result[name]
+        rows.append((name, f"{m['ndcg@10']:.4f}", f"{m['recall@10']:.4f}", f"{m['mrr']:.4f}"))
+    return "\n".join(f"{r[0]:<10}{r[1]:>10}{r[2]:>12}{r[3]:>10}" for r in rows)

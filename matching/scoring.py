@@ -1,0 +1,349 @@
+"""How a need and an achievement are scored — pure Python, no Django, so it can be tested and tuned alone.
+
+score(need, achievement) = lexical × cluster × compatibility, clipped to [0, 1]:
+
+* **lexical** ∈ [0, 1]: BM25 of the need's weighted terms (keywords > title > description, sub-words and
+  synonyms at reduced weight) over the achievement's weighted terms, divided by the score the need would
+  get against a perfect achievement; blended with the same BM25 over character bigrams of the words,
+  which catches different wordings of one term (风机叶片 / 风电叶片). Document frequencies come from the
+  achievement side (the "documents"), so one pair has one score whichever side was just published.
+* **cluster**: same cluster 1.0 > related clusters > other clusters — a factor, never a filter.
+* **compatibility**: small adjustments for cooperation modes in common, asking price within budget and
+  maturity (a need with a budget prefers pilot-scale or industrial achievements).
+
+Every number that went into a score is kept in ``Scored.components`` and every contributing term in
+``Scored.explanation`` (exactly those with a non-zero contribution).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+ALGORITHM_VERSION = "bm25f-grams-1"
+
+
+@dataclass(frozen=True)
+class Weights:
+    k1: float = 1.2
+    b: float = 0.75
+    gram_share: float = 0.2  # share of the bigram BM25 in the lexical score
+    coverage_share: float = 0.3  # share of the lexical score that depends on covering the need's keywords
+    coverage_gram_credit: float = 0.5  # credit for a keyword found only through its bigrams
+    lexical_power: float = 0.5  # lexical score → [0, 1] curve (square root spreads the small scores)
+    cluster_same: float = 1.0
+    cluster_related: float = 0.9
+    cluster_other: float = 0.8
+    mode_overlap: float = 0.03
+    mode_disjoint: float = -0.03
+    price_within_budget: float = 0.02
+    price_over_budget: float = -0.04  # asking price above twice the top of the budget
+    maturity: dict = field(default_factory=lambda: {"实验室": -0.02, "小试": 0.0, "中试": 0.01, "产业化": 0.02})
+    min_term_idf: float = 0.0
+    query_power: float = 0.7  # query term weight → weight ** power (< 1 dampens words repeated in the need)
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+@dataclass
+class Side:
+    """What the scorer needs to know about one posting."""
+
+    key: object
+    cluster: str | None
+    terms: dict[str, float]
+    grams: dict[str, float]
+    modes: frozenset[str] = frozenset()
+    budget_min: float | None = None
+    budget_max: float | None = None
+    price: float | None = None
+    maturity: str | None = None
+    concepts: list[dict[str, float]] = field(default_factory=list)
+
+    @property
+    def length(self) -> float:
+        return sum(self.terms.values())
+
+    @property
+    def gram_length(self) -> float:
+        return sum(self.grams.values())
+
+
+@dataclass
+class Stats:
+    """Document statistics of the achievement side (the BM25 "documents")."""
+
+    n: int
+    df: dict[str, int]
+    gram_df: dict[str, int]
+    avg_length: float
+    avg_gram_length: float
+
+    @classmethod
+    def from_sides(cls, sides) -> Stats:
+        df: dict[str, int] = {}
+        gram_df: dict[str, int] = {}
+        total = total_g = 0.0
+        n = 0
+        for side in sides:
+            n += 1
+            total += side.length
+            total_g += side.gram_length
+            for t in side.terms:
+                df[t] = df.get(t, 0) + 1
+            for g in side.grams:
+                gram_df[g] = gram_df.get(g, 0) + 1
+        return cls(n, df, gram_df, total / n if n else 1.0, total_g / n if n else 1.0)
+
+    def idf(self, df: int) -> float:
+        return math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
+
+
+@dataclass
+class Query:
+    """A need prepared for scoring: expanded terms with their BM25 weights, and the normalisers."""
+
+    side: Side
+    terms: dict[str, tuple[float, float, str | None]]  # term → (query weight, idf, synonym source)
+    grams: dict[str, tuple[float, float]]  # gram → (query weight, idf)
+    term_max: float
+    gram_max: float
+    concepts: list[tuple[float, list[tuple[str, float, list[str]]]]]  # (weight, [(term, factor, bigrams)])
+
+
+@dataclass
+class Scored:
+    key: object
+    score: float
+    components: dict
+    explanation: dict
+
+
+def _bigrams(token: str) -> list[str]:
+    han = [ch for ch in token if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"]
+    return ["".join(han[i : i + 2]) for i in range(len(han) - 1)]
+
+
+def related_key(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
+class Scorer:
+    def __init__(
+        self,
+        *,
+        stats: Stats,
+        related: set[tuple[str, str]] = frozenset(),
+        weights: Weights = DEFAULT_WEIGHTS,
+    ):
+        self.stats = stats
+        self.related = {related_key(a, b) for a, b in related}
+        self.w = weights
+
+    # -- preparing the need
+
+    def query(self, side: Side, expanded: dict[str, tuple[float, str | None]]) -> Query:
+        st = self.stats
+        terms = {}
+        term_max = 0.0
+        for term, (qw, source) in sorted(expanded.items()):
+            qw = qw**self.w.query_power
+            df = st.df.get(term, 0)
+            idf = st.idf(df)
+            if idf <= self.w.min_term_idf:
+                continue
+            terms[term] = (qw, idf, source)
+            if source is None:
+                term_max += qw * idf * (self.w.k1 + 1)
+        grams = {}
+        gram_max = 0.0
+        for gram, qw in sorted(side.grams.items()):
+            qw = qw**self.w.query_power
+            idf = st.idf(st.gram_df.get(gram, 0))
+            grams[gram] = (qw, idf)
+            gram_max += qw * idf * (self.w.k1 + 1)
+        concepts = []
+        for concept in side.concepts:
+            best = [t for t, f in concept.items() if f >= 1.0] or list(concept)
+            weight = max(st.idf(st.df.get(t, 0)) for t in best)
+            variants = [(t, f, _bigrams(t)) for t, f in sorted(concept.items())]
+            concepts.append((weight, variants))
+        return Query(side, terms, grams, term_max or 1.0, gram_max or 1.0, concepts)
+
+    def coverage(self, q: Query, doc: Side) -> float:
+        """Share of the need's keywords (idf-weighted) that the achievement mentions in some form: a word,
+        sub-word or synonym of the keyword (at its factor), or else a part of their character bigrams."""
+        if not q.concepts:
+            return 1.0
+        credit = self.w.coverage_gram_credit
+        total = got = 0.0
+        for weight, variants in q.concepts:
+            strength = 0.0
+            for term, factor, grams in variants:
+                if term in doc.terms:
+                    found = 1.0
+                elif grams:
+                    found = credit * sum(1 for g in grams if g in doc.grams) / len(grams)
+                else:
+                    found = 0.0
+                strength = max(strength, factor * found)
+            total += weight
+            got += weight * strength
+        return got / total if total else 1.0
+
+    # -- the parts of a score
+
+    def _bm25(self, tf: float, length: float, avg: float) -> float:
+        k1, b = self.w.k1, self.w.b
+        return tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avg))
+
+    def lexical(self, q: Query, doc: Side) -> tuple[float, float, float, list[dict], list[dict]]:
+        st = self.stats
+        length = doc.length
+        term_sum = 0.0
+        terms = []
+        for term, (qw, idf, source) in q.terms.items():
+            tf = doc.terms.get(term)
+            if not tf:
+                continue
+            c = qw * idf * self._bm25(tf, length, st.avg_length)
+            term_sum += c
+            terms.append({"term": term, "via": source, "contribution": c})
+        gram_sum = 0.0
+        grams = []
+        glength = doc.gram_length
+        for gram, (qw, idf) in q.grams.items():
+            tf = doc.grams.get(gram)
+            if not tf:
+                continue
+            c = qw * idf * self._bm25(tf, glength, st.avg_gram_length)
+            gram_sum += c
+            grams.append({"gram": gram, "contribution": c})
+        term_norm = min(1.0, term_sum / q.term_max)
+        gram_norm = min(1.0, gram_sum / q.gram_max)
+        share = self.w.gram_share
+        raw = (1 - share) * term_norm + share * gram_norm
+        coverage = self.coverage(q, doc)
+        raw *= 1 - self.w.coverage_share + self.w.coverage_share * coverage
+        # contributions expressed as shares of the final lexical score
+        for item in terms:
+            item["contribution"] = (1 - share) * item["contribution"] / q.term_max
+        for item in grams:
+            item["contribution"] = share * item["contribution"] / q.gram_max
+        cov = 1 - self.w.coverage_share + self.w.coverage_share * coverage
+        for item in terms + grams:
+            item["contribution"] *= cov
+        return raw, term_norm, gram_norm, coverage, terms, grams
+
+    def cluster_relation(self, a: str | None, b: str | None) -> tuple[str, float]:
+        if a and b and a == b:
+            return "same", self.w.cluster_same
+        if a and b and related_key(a, b) in self.related:
+            return "related", self.w.cluster_related
+        return "other", self.w.cluster_other
+
+    def compatibility(self, need: Side, ach: Side) -> list[dict]:
+        w = self.w
+        signals = []
+        if need.modes and ach.modes:
+            common = sorted(need.modes & ach.modes)
+            signals.append(
+                {
+                    "signal": "cooperation_modes",
+                    "common": common,
+                    "adjustment": w.mode_overlap if common else w.mode_disjoint,
+                }
+            )
+        if ach.price is not None and need.budget_max is not None:
+            if ach.price <= need.budget_max:
+                adj, verdict = w.price_within_budget, "within"
+            elif ach.price > 2 * need.budget_max:
+                adj, verdict = w.price_over_budget, "far_over"
+            else:
+                adj, verdict = 0.0, "over"
+            signals.append(
+                {
+                    "signal": "budget",
+                    "price": ach.price,
+                    "budget_max": need.budget_max,
+                    "verdict": verdict,
+                    "adjustment": adj,
+                }
+            )
+        if ach.maturity and ach.maturity in w.maturity:
+            signals.append({"signal": "maturity", "maturity": ach.maturity, "adjustment": w.maturity[ach.maturity]})
+        return signals
+
+    # -- the score
+
+    def score(self, q: Query, doc: Side) -> Scored:
+        raw, term_norm, gram_norm, coverage, terms, grams = self.lexical(q, doc)
+        lexical = raw**self.w.lexical_power if raw > 0 else 0.0
+        relation, cluster_factor = self.cluster_relation(q.side.cluster, doc.cluster)
+        signals = self.compatibility(q.side, doc)
+        compat_factor = 1.0 + sum(s["adjustment"] for s in signals)
+        score = max(0.0, min(1.0, lexical * cluster_factor * compat_factor))
+        score = round(score, 6)
+        terms.sort(key=lambda t: (-t["contribution"], t["term"]))
+        grams.sort(key=lambda g: (-g["contribution"], g["gram"]))
+        for item in terms:
+            item["contribution"] = round(item["contribution"], 4)
+        for item in grams:
+            item["contribution"] = round(item["contribution"], 4)
+        components = {
+            "term_bm25": round(term_norm, 6),
+            "gram_bm25": round(gram_norm, 6),
+            "keyword_coverage": round(coverage, 6),
+            "lexical": round(lexical, 6),
+            "cluster_factor": cluster_factor,
+            "compatibility_factor": round(compat_factor, 6),
+        }
+        explanation = {
+            "shared_terms": [t for t in terms if t["via"] is None],
+            "synonym_terms": [t for t in terms if t["via"] is not None],
+            "shared_grams": grams,
+            "cluster": {"need": q.side.cluster, "achievement": doc.cluster, "relation": relation},
+            "compatibility": signals,
+        }
+        return Scored(doc.key, score, components, explanation)
+
+    def rank(self, q: Query, docs, *, top_k: int = 10, threshold: float = 0.0) -> list[Scored]:
+        scored = [s for s in (self.score(q, d) for d in docs) if s.score > threshold]
+        scored.sort(key=lambda s: (-s.score, str(s.key)))
+        return scored[:top_k]
+
+
+# --- the plain BM25 baseline (same tokens, no weights, no synonyms, no cluster) ------------------
+
+
+def bm25_baseline_rank(query_tokens: list[str], docs: dict, *, k1: float = 1.2, b: float = 0.75, top_k: int = 10):
+    """``docs``: key → token list. Returns [(key, score)] best first."""
+    n = len(docs)
+    df: dict[str, int] = {}
+    tfs = {}
+    total = 0
+    for key, toks in docs.items():
+        tf: dict[str, int] = {}
+        for t in toks:
+            tf[t] = tf.get(t, 0) + 1
+        tfs[key] = (tf, len(toks))
+        total += len(toks)
+        for t in tf:
+            df[t] = df.get(t, 0) + 1
+    avg = total / n if n else 1.0
+    qtf: dict[str, int] = {}
+    for t in query_tokens:
+        qtf[t] = qtf.get(t, 0) + 1
+    scores = []
+    for key, (tf, length) in tfs.items():
+        s = 0.0
+        for t, qn in qtf.items():
+            f = tf.get(t)
+            if f:
+                idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
+                s += qn * idf * f * (k1 + 1) / (f + k1 * (1 - b + b * length / avg))
+        if s > 0:
+            scores.append((key, s))
+    scores.sort(key=lambda x: (-x[1], str(x[0])))
+    return scores[:top_k]
