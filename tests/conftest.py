@@ -32,12 +32,16 @@ Markers (declared in pyproject.toml) are enforced before each test runs:
 - ``services``: PostgreSQL and Redis (``REDIS_URL``) must be reachable; tasks are *not* made eager;
 - ``browser``: Debian chromium (``/usr/bin/chromium`` or ``MENGKEJU_CHROMIUM``) and Playwright.
 
+Transactional tests (``transaction=True`` or ``live_server``) get the seeded industry clusters and
+cooperation modes back before they run (a flush between transactional tests deletes them).
+
 A missing service skips the test, or fails it when ``MENGKEJU_REQUIRE_SERVICES=1`` (as in CI, where
 any skipped test also fails the run).  Every test *not* marked ``services`` runs Celery tasks eagerly
 in-process, even when ``REDIS_URL`` is set.  Test packages need an ``__init__.py`` (test modules in
 different folders share base names such as ``test_views.py``); import helpers as ``tests.factories``.
 """
 
+import importlib
 import os
 import subprocess
 import sys
@@ -185,6 +189,26 @@ def _celery_eager_unless_services(request):
     app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
+def seed_reference_data() -> None:
+    """Industry clusters and cooperation modes, as the data migration creates them (idempotent)."""
+    from django.apps import apps
+
+    importlib.import_module("mengkeju.core.migrations.0002_seed_clusters_and_modes").forward(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reseed_transactional_tests(request):
+    """A transactional test (``transaction=True``, ``live_server``) starts from a flushed database, which
+    lost the rows of data migrations; put the clusters and modes back (groups come back by post_migrate)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        seed_reference_data()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -327,12 +351,19 @@ def chromium():
     require("chromium")
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are still safe.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**chromium_launch_options())
-        yield browser
-        browser.close()
+    # Playwright's sync API keeps an event loop in this thread; the test's ORM calls are still synchronous.
+    saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(**chromium_launch_options())
+            yield browser
+            browser.close()
+    finally:
+        if saved is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
 
 
 @pytest.fixture

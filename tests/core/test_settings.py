@@ -11,6 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 from mengkeju.lib.env import env_bool, env_int, env_list, env_str, env_url
 
 ROOT = Path(__file__).resolve().parents[2]
+# not passed on to the processes started here (DJANGO_ALLOW_ASYNC_UNSAFE: set while Playwright runs)
+INHERITED = {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("1", True), ("TRUE", True), ("on", True), ("no", False), ("0", False)])
@@ -59,7 +61,7 @@ def test_values_can_come_from_files(monkeypatch, tmp_path):
 
 
 def _start(tmp_path, code="import mengkeju.settings", **env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}}
+    clean = {k: v for k, v in os.environ.items() if k not in INHERITED}
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -140,7 +142,7 @@ def test_check_deploy_is_clean_when_debug_is_off(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env={k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}
+        env={k: v for k, v in os.environ.items() if k not in INHERITED}
         | {
             "MENGKEJU_VAR_DIR": str(tmp_path),
             "DEBUG": "0",
