@@ -95,6 +95,7 @@ def side_from_record(analyzer, record: dict, key=None, field_weights=None) -> Si
         price=_num(record.get("price_wan")),
         maturity=record.get("maturity") or None,
         concepts=analyzer.concepts(keywords=keywords, title=text["title"]),
+        head_grams=frozenset(analyzer.weighted_grams(keywords=keywords, title=text["title"], description="")),
     )
 
 

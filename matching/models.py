@@ -170,3 +170,65 @@ class Synonym(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.term} ~ {self.synonym}"
+
+
+# --- the retrieval index (maintained by matching.services, never edited by hand) -------------------
+
+
+class PostingKind(models.TextChoices):
+    NEED = "need", _("Technical need")
+    ACHIEVEMENT = "achievement", _("Achievement")
+
+
+class IndexedPosting(models.Model):
+    """The matcher's features of one published posting: weighted terms, bigrams, keywords and the
+    compatibility fields, as the scorer reads them. One row per published posting."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=PostingKind.choices)
+    posting_id = models.PositiveBigIntegerField(_("posting"))
+    cluster = models.CharField(_("cluster code"), max_length=40, blank=True)
+    length = models.FloatField(_("weighted length"), default=0.0)
+    gram_length = models.FloatField(_("weighted bigram length"), default=0.0)
+    features = models.JSONField(_("features"), default=dict)
+    analyzer_version = models.CharField(_("analyzer version"), max_length=40)
+    indexed_at = models.DateTimeField(_("indexed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("indexed posting")
+        verbose_name_plural = _("indexed postings")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "posting_id"], name="matching_indexedposting_unique"),
+        ]
+        indexes = [
+            # full runs re-index rows written by an older analyser (changed synonyms or dictionary)
+            models.Index(fields=["kind", "analyzer_version"], name="matching_ip_version_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.posting_id}"
+
+
+class IndexTerm(models.Model):
+    """Inverted index: which published postings of a kind contain a term, with its field-weighted
+    frequency. Terms are words and sub-words; ``§`` + bigram rows cover the bigrams of keywords and title."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=PostingKind.choices)
+    term = models.CharField(_("term"), max_length=64)
+    posting_id = models.PositiveBigIntegerField(_("posting"))
+    weight = models.FloatField(_("weight"))
+
+    class Meta:
+        verbose_name = _("index term")
+        verbose_name_plural = _("index terms")
+        constraints = [
+            # candidate retrieval: postings of one kind containing any of the query's terms, and the
+            # document frequency of a term (COUNT over the same index range)
+            models.UniqueConstraint(fields=["kind", "term", "posting_id"], name="matching_indexterm_unique"),
+        ]
+        indexes = [
+            # re-indexing or withdrawing one posting deletes its rows
+            models.Index(fields=["kind", "posting_id"], name="matching_it_posting_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.kind} #{self.posting_id}"

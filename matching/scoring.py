@@ -60,6 +60,8 @@ class Side:
     price: float | None = None
     maturity: str | None = None
     concepts: list[dict[str, float]] = field(default_factory=list)
+    # bigrams of keywords and title only: what the index stores, and what bigram document frequencies count
+    head_grams: frozenset[str] = frozenset()
 
     @property
     def length(self) -> float:
@@ -92,7 +94,7 @@ class Stats:
             total_g += side.gram_length
             for t in side.terms:
                 df[t] = df.get(t, 0) + 1
-            for g in side.grams:
+            for g in side.head_grams:
                 gram_df[g] = gram_df.get(g, 0) + 1
         return cls(n, df, gram_df, total / n if n else 1.0, total_g / n if n else 1.0)
 

@@ -1,0 +1,502 @@
+"""The matcher's writes: the retrieval index, proposals (Match rows) and runs.
+
+Entry points for the posting workflow (called inside its transaction):
+
+* ``posting_published(posting=...)`` — enqueue, on commit, the task that indexes the posting and matches
+  it against the published postings of the other side.
+* ``posting_withdrawn(posting=...)`` — the posting left "published" (closed, expired, edited back to
+  review): drop it from the index and withdraw its open proposals, now.
+
+A score always has the need as the query and the achievement as the document (``matching.scoring``),
+so one pair gets the same score whichever side was published last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Avg, Case, Count, F, FloatField, Q, Sum, Value, When
+from django.utils import timezone
+
+from achievements.models import Achievement
+from mengkeju.lib.textanalysis import default_analyzer
+from needs.models import TechnicalNeed
+
+from .models import IndexedPosting, IndexTerm, Match, MatchRun, MatchSource, MatchStatus, PostingKind
+from .scoring import ALGORITHM_VERSION, Query, Scored, Scorer, Side, Stats
+
+logger = logging.getLogger(__name__)
+
+MODELS = {PostingKind.NEED: TechnicalNeed, PostingKind.ACHIEVEMENT: Achievement}
+OPPOSITE = {PostingKind.NEED: PostingKind.ACHIEVEMENT, PostingKind.ACHIEVEMENT: PostingKind.NEED}
+GRAM_PREFIX = "§"
+MATURITY_ZH = {"lab": "实验室", "bench": "小试", "pilot": "中试", "industrial": "产业化"}
+MAX_TERM_LENGTH = 64
+
+
+def top_k_default() -> int:
+    return getattr(settings, "MATCHING_TOP_K", 10)
+
+
+def threshold_default() -> float:
+    return getattr(settings, "MATCHING_THRESHOLD", 0.12)
+
+
+def candidate_limit() -> int:
+    return getattr(settings, "MATCHING_CANDIDATES", 300)
+
+
+def chunk_size_default() -> int:
+    return getattr(settings, "MATCHING_CHUNK_SIZE", 200)
+
+
+def kind_of(posting) -> str:
+    return PostingKind.NEED if isinstance(posting, TechnicalNeed) else PostingKind.ACHIEVEMENT
+
+
+def analyzer_version(analyzer=None) -> str:
+    """Changes when the synonyms or the scoring algorithm change; older index rows are then rebuilt."""
+    analyzer = analyzer or default_analyzer()
+    cached = getattr(analyzer, "_mengkeju_version", None)
+    if cached:
+        return cached
+    digest = hashlib.sha1(ALGORITHM_VERSION.encode())
+    for term, syns in sorted(analyzer.synonyms.items()):
+        digest.update(f"{term}={'|'.join(syns)};".encode())
+    analyzer._mengkeju_version = digest.hexdigest()[:16]
+    return analyzer._mengkeju_version
+
+
+# --- the workflow hooks -----------------------------------------------------------------------------
+
+
+def posting_published(*, posting) -> None:
+    """Called by the posting workflow when a posting becomes published (inside its transaction)."""
+    from . import tasks
+
+    tasks.match_posting.delay_on_commit(kind_of(posting), posting.pk)
+
+
+def posting_withdrawn(*, posting) -> None:
+    """Called by the posting workflow when a posting stops being published: unindex, withdraw proposals."""
+    kind = kind_of(posting)
+    with transaction.atomic():
+        posting_unindex(kind=kind, posting_id=posting.pk)
+        side = {"need_id": posting.pk} if kind == PostingKind.NEED else {"achievement_id": posting.pk}
+        Match.objects.filter(**side, status=MatchStatus.PROPOSED, source=MatchSource.MATCHER).update(
+            status=MatchStatus.WITHDRAWN, updated_at=timezone.now()
+        )
+
+
+# --- the index -----------------------------------------------------------------------------------
+
+
+def posting_features(posting, *, analyzer=None) -> dict:
+    """What the scorer reads about a posting; JSON-serialisable (stored in ``IndexedPosting.features``)."""
+    analyzer = analyzer or default_analyzer()
+    text = posting.matching_text()
+    keywords = [k for k in text["keywords"] if isinstance(k, str)]
+    features = {
+        "terms": analyzer.weighted_terms(keywords=keywords, title=text["title"], description=text["description"]),
+        "grams": analyzer.weighted_grams(keywords=keywords, title=text["title"], description=text["description"]),
+        "head_grams": sorted(analyzer.weighted_grams(keywords=keywords, title=text["title"], description="")),
+        "concepts": analyzer.concepts(keywords=keywords, title=text["title"]),
+        "cluster": posting.cluster.name_zh if posting.cluster_id else None,
+        "modes": sorted(mode.name_zh for mode in posting.cooperation_modes.all()),
+    }
+    if isinstance(posting, TechnicalNeed):
+        features["budget_min"] = float(posting.budget_min_wan) if posting.budget_min_wan is not None else None
+        features["budget_max"] = float(posting.budget_max_wan) if posting.budget_max_wan is not None else None
+    else:
+        features["price"] = float(posting.price_wan) if posting.price_wan is not None else None
+        features["maturity"] = MATURITY_ZH.get(posting.maturity)
+    return features
+
+
+def side_from_features(key, features: dict) -> Side:
+    return Side(
+        key=key,
+        cluster=features.get("cluster"),
+        terms=features["terms"],
+        grams=features["grams"],
+        modes=frozenset(features.get("modes") or ()),
+        budget_min=features.get("budget_min"),
+        budget_max=features.get("budget_max"),
+        price=features.get("price"),
+        maturity=features.get("maturity"),
+        concepts=features.get("concepts") or [],
+        head_grams=frozenset(features.get("head_grams") or ()),
+    )
+
+
+def _index_rows(kind: str, posting_id: int, features: dict) -> list[IndexTerm]:
+    rows = [
+        IndexTerm(kind=kind, term=term, posting_id=posting_id, weight=weight)
+        for term, weight in features["terms"].items()
+        if len(term) <= MAX_TERM_LENGTH
+    ]
+    rows += [
+        IndexTerm(kind=kind, term=GRAM_PREFIX + gram, posting_id=posting_id, weight=features["grams"].get(gram, 1.0))
+        for gram in features["head_grams"]
+    ]
+    return rows
+
+
+def postings_index(*, kind: str, postings: Iterable, analyzer=None) -> int:
+    """(Re)index published postings of one kind, in one transaction; returns how many."""
+    analyzer = analyzer or default_analyzer()
+    version = analyzer_version(analyzer)
+    postings = list(postings)
+    if not postings:
+        return 0
+    ids = [p.pk for p in postings]
+    entries, terms = [], []
+    for posting in postings:
+        features = posting_features(posting, analyzer=analyzer)
+        entries.append(
+            IndexedPosting(
+                kind=kind,
+                posting_id=posting.pk,
+                cluster=posting.cluster.code if posting.cluster_id else "",
+                length=sum(features["terms"].values()),
+                gram_length=sum(features["grams"].values()),
+                features=features,
+                analyzer_version=version,
+            )
+        )
+        terms += _index_rows(kind, posting.pk, features)
+    with transaction.atomic():
+        IndexTerm.objects.filter(kind=kind, posting_id__in=ids).delete()
+        IndexedPosting.objects.filter(kind=kind, posting_id__in=ids).delete()
+        IndexedPosting.objects.bulk_create(entries, batch_size=500)
+        IndexTerm.objects.bulk_create(terms, batch_size=2000)
+    return len(entries)
+
+
+def posting_unindex(*, kind: str, posting_id: int) -> None:
+    IndexTerm.objects.filter(kind=kind, posting_id=posting_id).delete()
+    IndexedPosting.objects.filter(kind=kind, posting_id=posting_id).delete()
+
+
+def published(kind: str):
+    return (
+        MODELS[kind]
+        .objects.filter(status="published")
+        .select_related("cluster")
+        .prefetch_related("cooperation_modes")
+        .order_by("pk")
+    )
+
+
+def index_refresh(*, kind: str, batch_size: int = 500, full: bool = False) -> int:
+    """Index published postings missing from the index or indexed by an older analyser; drop the rest."""
+    version = analyzer_version()
+    indexed = IndexedPosting.objects.filter(kind=kind)
+    published_ids = set(MODELS[kind].objects.filter(status="published").values_list("pk", flat=True))
+    current = set() if full else set(indexed.filter(analyzer_version=version).values_list("posting_id", flat=True))
+    stale = set(indexed.values_list("posting_id", flat=True)) - published_ids
+    for posting_id in stale:
+        posting_unindex(kind=kind, posting_id=posting_id)
+    todo = sorted(published_ids - current)
+    done = 0
+    for start in range(0, len(todo), batch_size):
+        batch = published(kind).filter(pk__in=todo[start : start + batch_size])
+        done += postings_index(kind=kind, postings=batch)
+    return done
+
+
+# --- retrieval and scoring -----------------------------------------------------------------------
+
+
+@dataclass
+class SideStats:
+    n: int
+    avg_length: float
+    avg_gram_length: float
+
+
+def side_stats(kind: str) -> SideStats:
+    agg = IndexedPosting.objects.filter(kind=kind).aggregate(n=Count("id"), a=Avg("length"), g=Avg("gram_length"))
+    return SideStats(agg["n"] or 0, agg["a"] or 1.0, agg["g"] or 1.0)
+
+
+def document_frequencies(kind: str, terms: Iterable[str]) -> dict[str, int]:
+    terms = sorted({t for t in terms if len(t) <= MAX_TERM_LENGTH})
+    df: dict[str, int] = {}
+    for start in range(0, len(terms), 500):
+        rows = (
+            IndexTerm.objects.filter(kind=kind, term__in=terms[start : start + 500])
+            .values("term")
+            .annotate(n=Count("id"))
+            .values_list("term", "n")
+        )
+        df.update(rows)
+    return df
+
+
+def _stats_for(doc_kind: str, terms: Iterable[str], grams: Iterable[str], base: SideStats) -> Stats:
+    df = document_frequencies(doc_kind, list(terms) + [GRAM_PREFIX + g for g in grams])
+    gram_df = {k[len(GRAM_PREFIX) :]: v for k, v in df.items() if k.startswith(GRAM_PREFIX)}
+    return Stats(base.n, df, gram_df, base.avg_length, base.avg_gram_length)
+
+
+def _candidates(kind: str, weights: dict[str, float], limit: int, exclude: Iterable[int] = ()) -> list[int]:
+    """Postings of ``kind`` with the highest sum of weight × saturated frequency over ``weights``'s terms."""
+    if not weights:
+        return []
+    coef = Case(*[When(term=t, then=Value(w)) for t, w in weights.items()], output_field=FloatField())
+    rows = (
+        IndexTerm.objects.filter(kind=kind, term__in=list(weights))
+        .exclude(posting_id__in=list(exclude))
+        .values("posting_id")
+        .annotate(s=Sum(coef * F("weight") / (F("weight") + Value(1.2))))
+        .order_by("-s", "posting_id")
+        .values_list("posting_id", flat=True)[:limit]
+    )
+    return list(rows)
+
+
+def _retrieval_weights(kind: str, expanded: dict, grams: dict, base: SideStats) -> dict[str, float]:
+    """Query terms worth looking up: weight × idf, leaving out terms found in most postings."""
+    df = document_frequencies(kind, list(expanded) + [GRAM_PREFIX + g for g in grams])
+    cap = max(50, base.n // 5)
+    weights = {}
+    n = max(base.n, 1)
+    import math
+
+    for term, (w, _source) in expanded.items():
+        d = df.get(term, 0)
+        if 0 < d <= cap:
+            weights[term] = w * math.log(1 + (n - d + 0.5) / (d + 0.5))
+    for gram, w in grams.items():
+        d = df.get(GRAM_PREFIX + gram, 0)
+        if 0 < d <= cap:
+            weights[GRAM_PREFIX + gram] = 0.3 * w * math.log(1 + (n - d + 0.5) / (d + 0.5))
+    return weights
+
+
+def _load_sides(kind: str, ids: Iterable[int]) -> dict[int, Side]:
+    rows = IndexedPosting.objects.filter(kind=kind, posting_id__in=list(ids)).values_list("posting_id", "features")
+    return {pid: side_from_features(pid, features) for pid, features in rows}
+
+
+def _query(scorer: Scorer, side: Side, analyzer) -> Query:
+    expanded = analyzer.expand(side.terms)
+    side.grams = analyzer.expand_grams(side.grams, expanded)
+    return scorer.query(side, expanded)
+
+
+def related_clusters() -> set[tuple[str, str]]:
+    from mengkeju.core.models import IndustryCluster
+
+    through = IndustryCluster.related.through
+    names = dict(IndustryCluster.objects.values_list("pk", "name_zh"))
+    return {
+        (names[a], names[b])
+        for a, b in through.objects.values_list("from_industrycluster_id", "to_industrycluster_id")
+        if a in names and b in names
+    }
+
+
+def rank_for(*, kind: str, posting_id: int, top_k: int | None = None, threshold: float | None = None):
+    """The best postings of the other side for an indexed posting: [(need_id, achievement_id, Scored)]."""
+    analyzer = default_analyzer()
+    top_k = top_k or top_k_default()
+    threshold = threshold_default() if threshold is None else threshold
+    own = _load_sides(kind, [posting_id]).get(posting_id)
+    if own is None:
+        return []
+    related = related_clusters()
+    ach_stats = side_stats(PostingKind.ACHIEVEMENT)
+    if kind == PostingKind.NEED:
+        probe = Scorer(stats=Stats(ach_stats.n, {}, {}, ach_stats.avg_length, ach_stats.avg_gram_length))
+        expanded = analyzer.expand(own.terms)
+        grams = own.grams = analyzer.expand_grams(own.grams, expanded)
+        weights = _retrieval_weights(PostingKind.ACHIEVEMENT, expanded, grams, ach_stats)
+        candidates = _load_sides(
+            PostingKind.ACHIEVEMENT, _candidates(PostingKind.ACHIEVEMENT, weights, candidate_limit())
+        )
+        stats = _stats_for(PostingKind.ACHIEVEMENT, expanded, grams, ach_stats)
+        scorer = Scorer(stats=stats, related=related, weights=probe.w)
+        q = scorer.query(own, expanded)
+        scored = scorer.rank(q, [candidates[k] for k in sorted(candidates)], top_k=top_k, threshold=threshold)
+        return [(posting_id, s.key, s) for s in scored]
+    # an achievement: find needs that share its words, then score each need (as the query) against it
+    need_stats = side_stats(PostingKind.NEED)
+    expanded = analyzer.expand(own.terms)
+    grams = analyzer.expand_grams(own.grams, expanded)
+    weights = _retrieval_weights(PostingKind.NEED, expanded, grams, need_stats)
+    needs = _load_sides(PostingKind.NEED, _candidates(PostingKind.NEED, weights, candidate_limit() // 3))
+    results = []
+    for need_id in sorted(needs):
+        side = needs[need_id]
+        exp = analyzer.expand(side.terms)
+        side.grams = analyzer.expand_grams(side.grams, exp)
+        stats = _stats_for(PostingKind.ACHIEVEMENT, exp, side.grams, ach_stats)
+        scorer = Scorer(stats=stats, related=related)
+        s = scorer.score(scorer.query(side, exp), own)
+        if s.score > threshold:
+            results.append((need_id, posting_id, s))
+    results.sort(key=lambda r: (-r[2].score, r[0]))
+    return results[:top_k]
+
+
+# --- proposals -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SaveResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def proposals_save(*, pairs: list[tuple[int, int, Scored]]) -> SaveResult:
+    """Upsert proposals. Open proposals get the new score; withdrawn ones are proposed again; rejected,
+    approved and interest-sourced matches are never touched. Safe to run twice (same rows)."""
+    result = SaveResult()
+    if not pairs:
+        return result
+    with transaction.atomic():
+        q = Q()
+        for need_id, ach_id, _s in pairs:
+            q |= Q(need_id=need_id, achievement_id=ach_id)
+        existing = {(m.need_id, m.achievement_id): m for m in Match.objects.select_for_update().filter(q)}
+        now = timezone.now()
+        new, changed = [], []
+        for need_id, ach_id, s in pairs:
+            fields = {
+                "score": s.score,
+                "components": s.components,
+                "explanation": s.explanation,
+                "algorithm_version": ALGORITHM_VERSION,
+            }
+            match = existing.get((need_id, ach_id))
+            if match is None:
+                new.append(Match(need_id=need_id, achievement_id=ach_id, source=MatchSource.MATCHER, **fields))
+                continue
+            if match.source != MatchSource.MATCHER or match.status not in (MatchStatus.PROPOSED, MatchStatus.WITHDRAWN):
+                result.unchanged += 1
+                continue
+            if match.status == MatchStatus.PROPOSED and all(getattr(match, k) == v for k, v in fields.items()):
+                result.unchanged += 1
+                continue
+            for k, v in fields.items():
+                setattr(match, k, v)
+            match.status = MatchStatus.PROPOSED
+            match.updated_at = now
+            changed.append(match)
+        Match.objects.bulk_create(new, ignore_conflicts=True)
+        Match.objects.bulk_update(changed, [*fields, "status", "updated_at"])
+    result.created, result.updated = len(new), len(changed)
+    return result
+
+
+def posting_match(*, kind: str, posting_id: int, top_k: int | None = None, reindex: bool = True) -> SaveResult:
+    """Index one published posting (if asked) and propose its best partners. What the Celery task runs."""
+    model = MODELS[kind]
+    posting = published(kind).filter(pk=posting_id).first()
+    if posting is None:  # no longer published: nothing to match (its proposals were withdrawn)
+        posting_unindex(kind=kind, posting_id=posting_id)
+        return SaveResult()
+    if reindex or not IndexedPosting.objects.filter(kind=kind, posting_id=posting_id).exists():
+        postings_index(kind=kind, postings=[posting])
+    del model
+    return proposals_save(pairs=rank_for(kind=kind, posting_id=posting_id, top_k=top_k))
+
+
+# --- full runs -----------------------------------------------------------------------------------
+
+
+def match_run_create(*, trigger: str, user=None) -> MatchRun:
+    run = MatchRun.objects.create(
+        kind=MatchRun.Kind.FULL, trigger=trigger, started_by=user, algorithm_version=ALGORITHM_VERSION
+    )
+    return run
+
+
+def match_run_start(*, trigger: str = "admin", user=None) -> MatchRun:
+    """Create a full run and enqueue it on commit (admin button, beat)."""
+    from . import tasks
+
+    with transaction.atomic():
+        run = match_run_create(trigger=trigger, user=user)
+        tasks.match_run_prepare.delay_on_commit(run.pk)
+    return run
+
+
+def match_run_prepare(*, run_id: int, chunk_size: int | None = None) -> list[list[int]]:
+    """Bring the index up to date and split the published needs into chunks; records totals on the run."""
+    updated = MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.QUEUED).update(
+        status=MatchRun.Status.RUNNING, started_at=timezone.now()
+    )
+    if not updated:  # already prepared by an earlier delivery of the same task
+        return []
+    for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
+        index_refresh(kind=kind)
+    size = chunk_size or chunk_size_default()
+    ids = list(TechnicalNeed.objects.filter(status="published").order_by("pk").values_list("pk", flat=True))
+    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+    MatchRun.objects.filter(pk=run_id).update(total_chunks=len(chunks), total_items=len(ids))
+    if not chunks:
+        match_run_finish(run_id=run_id)
+    return chunks
+
+
+def match_run_chunk(*, run_id: int, need_ids: list[int], top_k: int | None = None) -> SaveResult:
+    """Match one chunk of needs; counts and progress go to the run (conditional updates, no locks)."""
+    total = SaveResult()
+    errors = []
+    done = 0
+    for need_id in need_ids:
+        try:
+            r = proposals_save(pairs=rank_for(kind=PostingKind.NEED, posting_id=need_id, top_k=top_k))
+        except Exception as exc:  # one bad posting must not stop the run; recorded on the run
+            logger.exception("matching need %s failed", need_id)
+            errors.append({"need": need_id, "error": f"{type(exc).__name__}: {exc}"[:300]})
+            continue
+        done += 1
+        total.created += r.created
+        total.updated += r.updated
+    with transaction.atomic():
+        MatchRun.objects.filter(pk=run_id).update(
+            done_chunks=F("done_chunks") + 1,
+            processed_items=F("processed_items") + done,
+            proposals_created=F("proposals_created") + total.created,
+            proposals_updated=F("proposals_updated") + total.updated,
+        )
+        if errors:
+            run = MatchRun.objects.select_for_update().get(pk=run_id)
+            run.errors = [*run.errors, *errors][-200:]
+            run.save(update_fields=["errors", "updated_at"])
+    run = MatchRun.objects.get(pk=run_id)
+    if run.done_chunks >= run.total_chunks:
+        match_run_finish(run_id=run_id)
+    return total
+
+
+def match_run_finish(*, run_id: int) -> None:
+    MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.RUNNING).update(
+        status=MatchRun.Status.DONE, finished_at=timezone.now()
+    )
+
+
+def match_run_fail(*, run_id: int, error: str) -> None:
+    with transaction.atomic():
+        run = MatchRun.objects.select_for_update().get(pk=run_id)
+        run.errors = [*run.errors, {"error": error[:500]}]
+        run.status = MatchRun.Status.FAILED
+        run.finished_at = timezone.now()
+        run.save(update_fields=["errors", "status", "finished_at", "updated_at"])
+
+
+def match_run_execute(*, run_id: int, top_k: int | None = None, chunk_size: int | None = None) -> MatchRun:
+    """The whole full run in this process (``manage.py match --all``, evaluation): same code as the tasks."""
+    for chunk in match_run_prepare(run_id=run_id, chunk_size=chunk_size):
+        match_run_chunk(run_id=run_id, need_ids=chunk, top_k=top_k)
+    return MatchRun.objects.get(pk=run_id)

@@ -1,0 +1,52 @@
+"""Celery tasks of the matcher: each takes ids, loads rows and calls a service; all are idempotent.
+
+Retried: only transient errors of the database or the broker, at most ``max_retries`` times.
+Time limits: the global ``CELERY_TASK_TIME_LIMIT`` / ``CELERY_TASK_SOFT_TIME_LIMIT`` unless set here.
+"""
+
+from celery import group, shared_task
+from django.db import OperationalError, transaction
+
+from . import services
+
+try:  # redis-py is there whenever the broker is Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+except ImportError:  # pragma: no cover
+    RedisConnectionError = OperationalError
+
+TRANSIENT = (OperationalError, RedisConnectionError)
+RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "retry_backoff_max": 120, "max_retries": 5}
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90, **RETRY)
+def match_posting(kind: str, posting_id: int) -> dict:
+    """Index a published posting and propose matches for it (enqueued on publication)."""
+    result = services.posting_match(kind=kind, posting_id=posting_id)
+    return {"created": result.created, "updated": result.updated}
+
+
+@shared_task(acks_late=True, **RETRY)
+def match_run_prepare(run_id: int) -> int:
+    """Refresh the index, split the needs into chunks and fan the chunks out to the workers."""
+    try:
+        chunks = services.match_run_prepare(run_id=run_id)
+    except TRANSIENT:
+        raise
+    except Exception as exc:
+        services.match_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+    if chunks:
+        transaction.on_commit(lambda: group(match_run_chunk.s(run_id, chunk) for chunk in chunks).apply_async())
+    return len(chunks)
+
+
+@shared_task(acks_late=True, **RETRY)
+def match_run_chunk(run_id: int, need_ids: list[int]) -> dict:
+    result = services.match_run_chunk(run_id=run_id, need_ids=need_ids)
+    return {"created": result.created, "updated": result.updated}
+
+
+@shared_task(acks_late=True, **RETRY)
+def match_full_nightly() -> int:
+    """Beat entry: start a full run (python manage.py match --all does the same synchronously)."""
+    return services.match_run_start(trigger="beat").pk
