@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -173,7 +174,7 @@ def transition(request, pk: int, action: str, kind: PostingKind):
             form = RejectForm(request.POST)
             if not form.is_valid():
                 messages.error(request, _("Give the owner a reason for the rejection."))
-                return redirect(request.POST.get("next") or posting.get_absolute_url())
+                return redirect(_next_url(request, posting))
             services.posting_reject(posting=posting, user=request.user, reason=form.cleaned_data["reason"])
         else:
             service = {
@@ -187,7 +188,14 @@ def transition(request, pk: int, action: str, kind: PostingKind):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, ACTION_MESSAGES[action]())
-    next_url = request.POST.get("next")
-    if next_url and next_url.startswith("/") and not next_url.startswith("//"):
-        return redirect(next_url)
-    return redirect(posting)
+    return redirect(_next_url(request, posting))
+
+
+def _next_url(request, posting: Posting) -> str:
+    """The page to return to: ``next`` when it is on this site, else the posting."""
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return posting.get_absolute_url()
