@@ -1,0 +1,84 @@
+import pytest
+from django.utils import timezone
+
+from matching import services
+from matching.models import IndexedPosting, Match, MatchRun, MatchStatus, PostingKind
+
+
+def rows():
+    return sorted(
+        Match.objects.values_list("need_id", "achievement_id", "score", "status", "algorithm_version", "explanation")
+    )
+
+
+def full_run():
+    run = services.match_run_create(trigger="test")
+    return services.match_run_execute(run_id=run.pk)
+
+
+@pytest.mark.django_db
+def test_full_run_proposes_direct_and_cross_cluster_hits_but_not_noise(indexed):
+    run = full_run()
+    assert run.status == MatchRun.Status.DONE and run.progress_percent == 100
+    proposed = {m.achievement_id: m for m in Match.objects.filter(need=indexed["need"])}
+    assert indexed["hit"].pk in proposed and indexed["cross"].pk in proposed
+    assert not {a.pk for a in indexed["noise"]} & set(proposed)
+    assert proposed[indexed["hit"].pk].score > proposed[indexed["cross"].pk].score
+    assert all(0 <= m.score <= 1 for m in proposed.values())
+
+
+@pytest.mark.django_db
+def test_two_runs_produce_identical_rows(indexed):
+    full_run()
+    first = rows()
+    full_run()
+    assert rows() == first and first
+
+
+@pytest.mark.django_db
+def test_rejected_stays_rejected_and_approved_is_untouched(indexed, broker):
+    full_run()
+    rejected = Match.objects.get(need=indexed["need"], achievement=indexed["cross"])
+    approved = Match.objects.get(need=indexed["need"], achievement=indexed["hit"])
+    Match.objects.filter(pk=rejected.pk).update(status=MatchStatus.REJECTED, reviewed_by=broker, score=0.01)
+    Match.objects.filter(pk=approved.pk).update(status=MatchStatus.APPROVED, reviewed_at=timezone.now(), score=0.5)
+    full_run()
+    services.posting_match(kind=PostingKind.ACHIEVEMENT, posting_id=indexed["cross"].pk)
+    rejected.refresh_from_db()
+    approved.refresh_from_db()
+    assert rejected.status == MatchStatus.REJECTED and rejected.score == 0.01
+    assert approved.status == MatchStatus.APPROVED and approved.score == 0.5
+
+
+@pytest.mark.django_db
+def test_incremental_match_of_an_achievement_finds_the_need(corpus):
+    services.index_refresh(kind=PostingKind.NEED)
+    services.posting_match(kind=PostingKind.ACHIEVEMENT, posting_id=corpus["hit"].pk)
+    assert Match.objects.filter(need=corpus["need"], achievement=corpus["hit"], status="proposed").exists()
+
+
+@pytest.mark.django_db
+def test_same_score_from_either_side(indexed):
+    services.posting_match(kind=PostingKind.NEED, posting_id=indexed["need"].pk)
+    from_need = Match.objects.get(need=indexed["need"], achievement=indexed["hit"]).score
+    Match.objects.all().delete()
+    services.posting_match(kind=PostingKind.ACHIEVEMENT, posting_id=indexed["hit"].pk)
+    assert Match.objects.get(need=indexed["need"], achievement=indexed["hit"]).score == from_need
+
+
+@pytest.mark.django_db
+def test_withdrawn_posting_leaves_the_index_and_its_proposals_are_withdrawn(indexed):
+    full_run()
+    services.posting_withdrawn(posting=indexed["need"])
+    assert not IndexedPosting.objects.filter(kind="need", posting_id=indexed["need"].pk).exists()
+    assert set(Match.objects.filter(need=indexed["need"]).values_list("status", flat=True)) == {"withdrawn"}
+
+
+@pytest.mark.django_db
+def test_publication_enqueues_the_match_on_commit(corpus, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.posting_published(posting=corpus["need"])
+    assert callbacks
+    services.index_refresh(kind=PostingKind.ACHIEVEMENT)  # the eager task ran before the achievements were indexed
+    services.posting_match(kind=PostingKind.NEED, posting_id=corpus["need"].pk)
+    assert Match.objects.filter(need=corpus["need"]).exists()

@@ -1,0 +1,56 @@
+"""Real worker: PostgreSQL + Redis + a Celery worker process (fails instead of skipping under
+MENGKEJU_REQUIRE_SERVICES=1, through the suite's ``services`` marker)."""
+
+import time
+
+import pytest
+
+from matching import services
+from matching.models import Match, MatchRun
+from mengkeju.postings import services as posting_services
+from tests.factories import AchievementFactory, NeedFactory
+
+
+def wait_for(predicate, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.3)
+    return False
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_publishing_a_need_produces_proposals_and_a_chunked_full_run_matches_the_command(
+    celery_worker_process, admin, owner
+):
+    for i in range(3):
+        AchievementFactory(
+            title=f"奶牛隐性乳房炎在线检测装置{i}",
+            description="挤奶时在线检测电导率，早期发现乳房炎。",
+            keywords=["乳房炎", "在线检测"],
+            cluster="agri-food",
+        )
+    services.index_refresh(kind="achievement")
+    need = NeedFactory(
+        title="奶牛乳房炎早期发现",
+        description="挤奶时发现早期乳房炎。",
+        keywords=["乳房炎", "挤奶"],
+        cluster="agri-food",
+        status="pending",
+        organization=owner.organization,
+    )
+    posting_services.posting_approve(posting=need, user=admin)
+    assert wait_for(lambda: Match.objects.filter(need=need).count() == 3), celery_worker_process.log_path.read_text()
+
+    for i in range(4):
+        NeedFactory(title=f"乳房炎检测需求{i}", keywords=["乳房炎"], cluster="agri-food")
+    run = services.match_run_start(trigger="test")
+    assert wait_for(lambda: MatchRun.objects.get(pk=run.pk).status == MatchRun.Status.DONE, timeout=120)
+    run.refresh_from_db()
+    assert run.progress_percent == 100 and not run.errors
+    by_worker = sorted(Match.objects.values_list("need_id", "achievement_id", "score"))
+    sync = services.match_run_create(trigger="command")
+    services.match_run_execute(run_id=sync.pk)
+    assert sorted(Match.objects.values_list("need_id", "achievement_id", "score")) == by_worker
