@@ -6,9 +6,12 @@ as it is, so a second run creates nothing.  The data lives in ``mengkeju/core/de
 
 import datetime
 import json
+import tempfile
+from io import StringIO
 from pathlib import Path
 
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -112,62 +115,23 @@ def ensure_users(organizations: dict[str, Organization]) -> dict[str, User]:
 
 
 def load_postings(*, kind: str, path: Path, users: dict[str, User]) -> int:
-    """Publish the postings of one import-format file that are not there yet, dressed for the demo."""
+    """Publish the postings of one import-format file that are not there yet, dressed for the demo.
+
+    Only the new rows go through ``import_postings`` (which would otherwise update the existing ones
+    and undo their demo dressing), so a second run changes nothing.
+    """
     model = MODELS[kind]
     rows = read_jsonl(path.name)
     ids = [row["external_id"] for row in rows]
     existing = set(model.objects.filter(external_id__in=ids).values_list("external_id", flat=True))
     new_rows = [row for row in rows if row["external_id"] not in existing]
     if new_rows:
-        import_postings(kind=kind, path=path)
+        with tempfile.TemporaryDirectory() as tmp:
+            new_file = Path(tmp) / path.name
+            new_file.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in new_rows), "utf-8")
+            call_command("import_postings", "--kind", kind, str(new_file), "--publish", stdout=StringIO())
         dress_for_demo(model=model, rows=rows, new_ids={row["external_id"] for row in new_rows}, users=users)
     return len(new_rows)
-
-
-def import_postings(*, kind: str, path: Path) -> None:
-    """Stand-in for ``manage.py import_postings --kind KIND FILE --publish`` (upsert by external_id).
-
-    Reads the import format of ``../shared/eval/dev/README.md``: cluster by Chinese name or code,
-    organization by name (here always one of ``organizations.jsonl``), cooperation modes by Chinese
-    name.  Once the matcher's import command is in place this body becomes
-    ``call_command("import_postings", "--kind", kind, str(path), "--publish")``; ``dress_for_demo``
-    does the rest either way.
-    """
-    model = MODELS[kind]
-    rows = read_jsonl(path.name)
-    existing = set(
-        model.objects.filter(external_id__in=[r["external_id"] for r in rows]).values_list("external_id", flat=True)
-    )
-    clusters = {c.name_zh: c for c in IndustryCluster.objects.all()} | {
-        c.code: c for c in IndustryCluster.objects.all()
-    }
-    modes = {m.name_zh: m for m in CooperationMode.objects.all()}
-    organizations = {o.name: o for o in Organization.objects.filter(name__in={r["organization"] for r in rows})}
-    now = timezone.now()
-    for row in rows:
-        if row["external_id"] in existing:
-            continue  # the real command updates; the demo leaves what is there alone
-        organization = organizations[row["organization"]]
-        posting = model(
-            external_id=row["external_id"],
-            organization=organization,
-            title=row["title"],
-            description=row["description"],
-            keywords=row.get("keywords") or [],
-            cluster=clusters[row["cluster"]],
-            region=row.get("region") or "",
-            status=PostingStatus.PUBLISHED,
-            submitted_at=now,
-            published_at=now,
-        )
-        if kind == "need":
-            posting.budget_min_wan = row.get("budget_min_wan")
-            posting.budget_max_wan = row.get("budget_max_wan")
-        else:
-            posting.maturity = MATURITY_BY_CHINESE[row["maturity"]]
-            posting.ip_type = IP_TYPE_BY_CHINESE[row.get("ip") or "无"]
-            posting.price_wan = row.get("price_wan")
-        _save(posting, [modes[name] for name in row.get("cooperation_modes", [])])
 
 
 def dress_for_demo(*, model: type[Posting], rows: list[dict], new_ids: set[str], users: dict[str, User]) -> None:
