@@ -201,7 +201,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5, hour="*/1"),
     },
     "nightly-full-match": {  # python manage.py match --all
-        "task": "matching.tasks.full_run",
+        "task": "matching.tasks.match_full_nightly",
         "schedule": crontab(minute=30, hour=2),
     },
 }

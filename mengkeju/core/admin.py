@@ -1,5 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditLog, CooperationMode, IndustryCluster, Organization, User
@@ -17,7 +18,10 @@ class OrganizationAdmin(admin.ModelAdmin):
         from .services import organization_verify
 
         for organization in queryset.filter(verified=False):
-            organization_verify(organization=organization, actor=request.user)
+            try:
+                organization_verify(organization=organization, actor=request.user)
+            except ValidationError as exc:
+                self.message_user(request, f"{organization}: {' '.join(exc.messages)}", messages.ERROR)
 
 
 @admin.register(User)

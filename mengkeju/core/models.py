@@ -61,8 +61,9 @@ class Organization(TimeStampedModel):
                 name="core_organization_unique_credit_code",
             ),
             models.CheckConstraint(
-                condition=~models.Q(kind="enterprise") | ~models.Q(credit_code=""),
-                name="core_organization_enterprise_has_credit_code",
+                # imported enterprises may lack the code until an admin verifies them
+                condition=~models.Q(kind="enterprise", verified=True) | ~models.Q(credit_code=""),
+                name="core_organization_verified_enterprise_has_code",
             ),
         ]
 
@@ -73,8 +74,10 @@ class Organization(TimeStampedModel):
         from django.core.exceptions import ValidationError
 
         self.credit_code = self.credit_code.strip().upper()
-        if self.kind == self.Kind.ENTERPRISE and not self.credit_code:
-            raise ValidationError({"credit_code": _("Enterprises must give their unified social credit code.")})
+        if self.kind == self.Kind.ENTERPRISE and self.verified and not self.credit_code:
+            raise ValidationError(
+                {"credit_code": _("An enterprise can only be verified with its unified social credit code.")}
+            )
         if self.credit_code:
             try:
                 validate_credit_code(self.credit_code)

@@ -1,5 +1,7 @@
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from .models import AuditLog, Organization, Role, User
 
@@ -43,6 +45,10 @@ def organization_create(
 
 
 def organization_verify(*, organization: Organization, actor: User) -> Organization:
+    if organization.is_enterprise and not organization.credit_code:
+        raise ValidationError(
+            {"credit_code": _("Add the enterprise's unified social credit code before verifying it.")}
+        )
     Organization.objects.filter(pk=organization.pk).update(verified=True)
     organization.verified = True
     audit_log_record(

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -96,6 +96,10 @@ def organization_verify(request, pk: int):
     if not request.user.is_platform_admin:
         raise PermissionDenied
     organization = get_object_or_404(Organization, pk=pk)
-    services.organization_verify(organization=organization, actor=request.user)
-    messages.success(request, _("%(name)s is verified.") % {"name": organization.name})
+    try:
+        services.organization_verify(organization=organization, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(name)s is verified.") % {"name": organization.name})
     return redirect("moderation")
