@@ -19,7 +19,7 @@ class SignupForm(UserCreationForm):
     organization_choice = forms.ChoiceField(
         label=_("Organization"),
         choices=[
-            (JOIN, _("Join an organization already on the platform")),
+            (JOIN, _("Join an organization already on the platform (an admin approves)")),
             (REGISTER, _("Register a new organization (an admin verifies it)")),
         ],
         widget=forms.RadioSelect,
@@ -44,9 +44,13 @@ class SignupForm(UserCreationForm):
 
     def clean(self):
         cleaned = super().clean()
+        role = cleaned.get("role")
         if cleaned.get("organization_choice") == self.JOIN:
-            if not cleaned.get("organization"):
+            organization = cleaned.get("organization")
+            if not organization:
                 self.add_error("organization", _("Choose your organization."))
+            elif role and not organization.accepts_role(role):
+                self.add_error("organization", self._role_mismatch(role, organization.kind))
             return cleaned
         if not cleaned.get("org_name"):
             self.add_error("org_name", _("Give the name of the new organization."))
@@ -55,6 +59,8 @@ class SignupForm(UserCreationForm):
         kind = cleaned.get("org_kind")
         if not kind:
             self.add_error("org_kind", _("Choose what kind of organization it is."))
+        elif role and not Organization(kind=kind).accepts_role(role):
+            self.add_error("org_kind", self._role_mismatch(role, kind))
         code = (cleaned.get("org_credit_code") or "").strip().upper()
         if kind == Organization.Kind.ENTERPRISE and not code:
             self.add_error("org_credit_code", _("Enterprises must give their unified social credit code."))
@@ -68,6 +74,14 @@ class SignupForm(UserCreationForm):
                     self.add_error("org_credit_code", _("An organization with this credit code is already registered."))
             cleaned["org_credit_code"] = code
         return cleaned
+
+    @staticmethod
+    def _role_mismatch(role: str, kind: str) -> str:
+        if role == Role.ENTERPRISE:
+            return _("Enterprise members join an enterprise; researchers choose “Researcher” above.")
+        return _("Researchers join a university or research institute, not a %(kind)s.") % {
+            "kind": Organization.Kind(kind).label
+        }
 
     def new_organization(self) -> dict | None:
         if self.cleaned_data["organization_choice"] != self.REGISTER:

@@ -88,6 +88,14 @@ class Organization(TimeStampedModel):
     def is_enterprise(self) -> bool:
         return self.kind == self.Kind.ENTERPRISE
 
+    def accepts_role(self, role: str) -> bool:
+        """Enterprise members belong to enterprises; researchers to universities and institutes."""
+        if role == Role.ENTERPRISE:
+            return self.kind == self.Kind.ENTERPRISE
+        if role == Role.RESEARCHER:
+            return self.kind in (self.Kind.UNIVERSITY, self.Kind.INSTITUTE)
+        return True
+
 
 class Role(models.TextChoices):
     """Each role is a Django group of the same name; permissions hang off the groups."""
@@ -106,6 +114,15 @@ class User(AbstractUser):
         null=True,
         blank=True,
         related_name="members",
+    )
+    # joining an existing organization waits for a platform admin's approval
+    requested_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("asked to join"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="membership_requests",
     )
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)

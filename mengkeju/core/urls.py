@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path, re_path, reverse_lazy
 
 from . import views
 
@@ -49,4 +49,5 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("organizations/<int:pk>/verify/", views.organization_verify, name="organization_verify"),
+    re_path(r"^members/(?P<pk>\d+)/(?P<decision>approve|reject)/$", views.membership_decide, name="membership_decide"),
 ]

@@ -15,7 +15,7 @@ from needs.models import TechnicalNeed
 
 from . import services
 from .forms import ProfileForm, SignupForm
-from .models import IndustryCluster, Organization
+from .models import IndustryCluster, Organization, User
 
 
 def home(request):
@@ -57,7 +57,11 @@ def signup(request):
         if form.new_organization():
             messages.info(request, _("Welcome! Your organization will be verified by a platform admin."))
         else:
-            messages.success(request, _("Welcome to Mengkeju!"))
+            messages.info(
+                request,
+                _("Welcome! A platform admin will confirm that you belong to %(name)s; until then you can browse.")
+                % {"name": user.requested_organization.name},
+            )
         return redirect("home")
     return render(request, "accounts/signup.html", {"form": form})
 
@@ -85,6 +89,10 @@ def moderation(request):
             "pending_needs": posting_selectors.posting_list_pending(model=TechnicalNeed),
             "pending_achievements": posting_selectors.posting_list_pending(model=Achievement),
             "unverified": Organization.objects.filter(verified=False).annotate(n_members=Count("members")),
+            "membership_requests": User.objects.filter(requested_organization__isnull=False)
+            .select_related("requested_organization")
+            .prefetch_related("groups")
+            .order_by("date_joined"),
             "reject_form": RejectForm(),
         },
     )
@@ -102,4 +110,22 @@ def organization_verify(request, pk: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("%(name)s is verified.") % {"name": organization.name})
+    return redirect("moderation")
+
+
+@login_required
+@require_POST
+def membership_decide(request, pk: int, decision: str):
+    if not request.user.is_platform_admin:
+        raise PermissionDenied
+    member = get_object_or_404(User, pk=pk)
+    try:
+        if decision == "approve":
+            services.membership_approve(user=member, actor=request.user)
+            messages.success(request, _("%(user)s can now act for the organization.") % {"user": member})
+        else:
+            services.membership_reject(user=member, actor=request.user, note=request.POST.get("note", ""))
+            messages.success(request, _("The request of %(user)s was declined.") % {"user": member})
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     return redirect("moderation")

@@ -106,7 +106,9 @@ class Posting(TimeStampedModel):
         return self.description
 
     def searchable_text(self) -> str:
-        return " ".join([self.title, " ".join(self.keywords), self.public_text()])
+        # title and keywords count twice, so a posting about a word ranks above one that mentions it
+        heading = " ".join([self.title, " ".join(self.keywords)])
+        return " ".join([heading, heading, self.public_text()])
 
     def matching_text(self) -> dict:
         """What the matcher reads: the full text, confidential or not (matching is internal)."""

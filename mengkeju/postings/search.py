@@ -19,7 +19,8 @@ def _analyzer():
 
 
 def segment_for_index(text: str) -> str:
-    return " ".join(dict.fromkeys(_analyzer().search_tokens(text)))
+    """Every word, repeats kept: PostgreSQL's ts_rank counts how often a query word occurs."""
+    return " ".join(_analyzer().search_tokens(text))
 
 
 def query_words(query: str) -> list[str]:

@@ -39,13 +39,50 @@ def test_signup_page_renders_for_visitors_and_redirects_members(client_for, anon
     assert response.status_code == 302 and response["Location"] == reverse("home")
 
 
-def test_join_an_existing_organization(client, org_a, outsider):
+def test_joining_an_existing_organization_waits_for_an_admin(client, org_a, admin, client_for):
     response = client.post(reverse("accounts:signup"), _signup_data(organization=org_a.pk))
     assert response.status_code == 302 and response["Location"] == reverse("home")
     user = User.objects.get(username="newcomer")
-    assert user.organization == org_a and user.roles == {Role.ENTERPRISE}
-    assert get_user(client) == user  # logged in straight away
+    assert get_user(client) == user  # logged in straight away, but not yet a member
+    assert (user.organization, user.requested_organization, user.roles) == (None, org_a, {Role.ENTERPRISE})
+    assert client.get(reverse("needs:create")).status_code == 403
+    assert client.get(reverse("needs:mine")).status_code == 200
+
+    moderation = client_for(admin).get(reverse("moderation")).content.decode()
+    assert "newcomer" in moderation and org_a.name in moderation
+    client_for(admin).post(reverse("accounts:membership_decide", args=[user.pk, "approve"]))
+    user.refresh_from_db()
+    assert (user.organization, user.requested_organization) == (org_a, None)
     assert client.get(reverse("needs:create")).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["anonymous", "owner", "outsider", "researcher", "broker"])
+def test_only_admins_decide_membership_requests(role, request, client, client_for, org_a):
+    client.post(reverse("accounts:signup"), _signup_data(organization=org_a.pk))
+    user = User.objects.get(username="newcomer")
+    for decision in ("approve", "reject"):
+        response = client_for(request.getfixturevalue(role)).post(
+            reverse("accounts:membership_decide", args=[user.pk, decision])
+        )
+        assert response.status_code == (302 if role == "anonymous" else 403)
+    user.refresh_from_db()
+    assert (user.organization, user.requested_organization) == (None, org_a)
+
+
+def test_a_declined_request_leaves_the_user_without_organization(client, org_a, admin, client_for):
+    client.post(reverse("accounts:signup"), _signup_data(organization=org_a.pk))
+    user = User.objects.get(username="newcomer")
+    client_for(admin).post(reverse("accounts:membership_decide", args=[user.pk, "reject"]))
+    user.refresh_from_db()
+    assert (user.organization, user.requested_organization) == (None, None)
+
+
+def test_roles_join_matching_kinds_of_organization(client, org_a, uni_u):
+    response = client.post(reverse("accounts:signup"), _signup_data(role=Role.RESEARCHER, organization=org_a.pk))
+    assert response.status_code == 200 and "Researchers join a university" in _errors(response)
+    response = client.post(reverse("accounts:signup"), _signup_data(organization=uni_u.pk))
+    assert response.status_code == 200 and "Enterprise members join an enterprise" in _errors(response)
+    assert not User.objects.filter(username="newcomer").exists()
 
 
 def test_join_needs_an_organization(client):

@@ -62,7 +62,7 @@ def test_every_single_character_typo_is_caught():
 @pytest.mark.django_db
 def test_enterprises_need_a_valid_code_universities_do_not():
     with pytest.raises(ValidationError) as exc:
-        organization_create(kind=Organization.Kind.ENTERPRISE, name="无代码企业")
+        organization_create(kind=Organization.Kind.ENTERPRISE, name="无代码企业", verified=True)
     assert "credit_code" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
         organization_create(kind=Organization.Kind.ENTERPRISE, name="错代码企业", credit_code="91350100M000100Y44")
@@ -74,6 +74,20 @@ def test_enterprises_need_a_valid_code_universities_do_not():
     assert enterprise.verified is False
     university = organization_create(kind=Organization.Kind.UNIVERSITY, name="内蒙古农业大学")
     assert university.credit_code == ""
+    imported = organization_create(kind=Organization.Kind.ENTERPRISE, name="导入的企业")  # e.g. from a file
+    assert (imported.credit_code, imported.verified) == ("", False)
+
+
+@pytest.mark.django_db
+def test_an_enterprise_is_verified_only_with_its_code(admin):
+    from mengkeju.core.services import organization_verify
+
+    enterprise = organization_create(kind=Organization.Kind.ENTERPRISE, name="导入的企业")
+    with pytest.raises(ValidationError) as exc:
+        organization_verify(organization=enterprise, actor=admin)
+    assert "credit_code" in exc.value.message_dict
+    enterprise.refresh_from_db()
+    assert not enterprise.verified
 
 
 @pytest.mark.django_db

@@ -294,3 +294,16 @@ def test_postgresql_search_uses_the_gin_index_and_finds_the_same(client_for, ano
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = queryset.explain()
     assert "needs_search_gin" in plan, plan
+
+
+@pytest.mark.postgres
+def test_postgresql_ranks_a_posting_about_the_word_above_one_that_mentions_it(client_for, anonymous, org_a):
+    NeedFactory(
+        organization=org_a, title="氢能重卡加氢站选址", description="为氢能重卡车队规划加氢站，评估氢能供应成本。"
+    )
+    # published later, so newest-first alone would put it on top
+    NeedFactory(organization=org_a, title="厂区绿化养护", description="厂区绿化养护外包，附带少量氢能叉车的充装服务。")
+    NeedFactory(organization=org_a, title="锅炉烟气余热回收", description="烟气余热用于冬季供暖，降低燃煤消耗。")
+    response = client_for(anonymous).get(reverse("needs:library"), {"q": "氢能"})
+    order = re.findall(r'<h3><a href="[^"]+">([^<]+)</a>', response.content.decode())
+    assert order == ["氢能重卡加氢站选址", "厂区绿化养护"]
