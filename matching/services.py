@@ -19,15 +19,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg, Case, Count, F, FloatField, Q, Sum, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from achievements.models import Achievement
-from mengkeju.lib.textanalysis import default_analyzer
+from mengkeju.lib.textanalysis import default_analyzer, normalize, reset_default_analyzer
 from needs.models import TechnicalNeed
 
-from .models import IndexedPosting, IndexTerm, Match, MatchRun, MatchSource, MatchStatus, PostingKind
+from .models import IndexedPosting, IndexTerm, Match, MatchRun, MatchSource, MatchStatus, PostingKind, Synonym
 from .scoring import ALGORITHM_VERSION, Query, Scored, Scorer, Side, Stats
 
 logger = logging.getLogger(__name__)
@@ -420,11 +422,26 @@ def match_run_create(*, trigger: str, user=None) -> MatchRun:
     return run
 
 
+class MatchRunActive(ValidationError):
+    """A full run is already queued or running; a second one would only repeat its work."""
+
+    def __init__(self, run: MatchRun):
+        super().__init__(
+            _("Full run #%(id)s is still %(status)s; wait until it is done."),
+            params={"id": run.pk, "status": run.get_status_display()},
+        )
+        self.run = run
+
+
 def match_run_start(*, trigger: str = "admin", user=None) -> MatchRun:
-    """Create a full run and enqueue it on commit (admin button, beat)."""
-    from . import tasks
+    """Create a full run and enqueue it on commit (admin button, beat); refuses while another is active
+    (raises ``MatchRunActive``)."""
+    from . import selectors, tasks
 
     with transaction.atomic():
+        active = selectors.match_run_active()
+        if active is not None:
+            raise MatchRunActive(active)
         run = match_run_create(trigger=trigger, user=user)
         tasks.match_run_prepare.delay_on_commit(run.pk)
     return run
@@ -500,3 +517,34 @@ def match_run_execute(*, run_id: int, top_k: int | None = None, chunk_size: int 
     for chunk in match_run_prepare(run_id=run_id, chunk_size=chunk_size):
         match_run_chunk(run_id=run_id, need_ids=chunk, top_k=top_k)
     return MatchRun.objects.get(pk=run_id)
+
+
+# --- synonyms ------------------------------------------------------------------------------------
+
+
+def _synonyms_changed() -> None:
+    """This process's analyser reloads now; other processes notice the new ``synonyms_version`` within
+    ``VERSION_CHECK_SECONDS``. Postings already indexed keep their old words until the next full run
+    re-indexes them (their ``analyzer_version`` no longer matches)."""
+    transaction.on_commit(reset_default_analyzer)
+
+
+def synonym_create(*, term: str, synonym: str, note: str = "") -> Synonym:
+    """Add a pair, normalised as the analyser reads it (NFKC, lower case); a pair is the same in either
+    order, so 光伏 ~ 太阳能电池 and 太阳能电池 ~ 光伏 are one pair."""
+    term, synonym = normalize(term).strip(), normalize(synonym).strip()
+    if term and term == synonym:
+        raise ValidationError({"synonym": _("A word is not a synonym of itself.")})
+    either_order = Q(term=term, synonym=synonym) | Q(term=synonym, synonym=term)
+    if term and synonym and Synonym.objects.filter(either_order).exists():
+        raise ValidationError({"synonym": _("This pair exists already.")})
+    row = Synonym(term=term, synonym=synonym, note=note.strip())
+    row.full_clean()
+    row.save()
+    _synonyms_changed()
+    return row
+
+
+def synonym_delete(*, synonym: Synonym) -> None:
+    synonym.delete()
+    _synonyms_changed()

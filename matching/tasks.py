@@ -49,4 +49,7 @@ def match_run_chunk(run_id: int, need_ids: list[int]) -> dict:
 @shared_task(acks_late=True, **RETRY)
 def match_full_nightly() -> int:
     """Beat entry: start a full run (python manage.py match --all does the same synchronously)."""
-    return services.match_run_start(trigger="beat").pk
+    try:
+        return services.match_run_start(trigger="beat").pk
+    except services.MatchRunActive as exc:  # yesterday's run is still going: let it finish
+        return exc.run.pk

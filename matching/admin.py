@@ -1,0 +1,99 @@
+from django.contrib import admin
+from django.db import transaction
+
+from mengkeju.lib.textanalysis import reset_default_analyzer
+
+from .models import IndexedPosting, IndexTerm, Match, MatchRun, Synonym
+
+
+@admin.register(Match)
+class MatchAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "need",
+        "achievement",
+        "score",
+        "status",
+        "source",
+        "deal_stage",
+        "algorithm_version",
+        "updated_at",
+    ]
+    list_filter = ["status", "source", "deal_stage", "algorithm_version"]
+    search_fields = ["need__title", "need__external_id", "achievement__title", "achievement__external_id"]
+    list_select_related = ["need", "achievement"]
+    raw_id_fields = ["need", "achievement", "requested_by", "reviewed_by"]
+    readonly_fields = ["score", "components", "explanation", "algorithm_version", "created_at", "updated_at"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(MatchRun)
+class MatchRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "kind",
+        "trigger",
+        "started_by",
+        "status",
+        "done_chunks",
+        "total_chunks",
+        "processed_items",
+        "proposals_created",
+        "proposals_updated",
+        "started_at",
+        "finished_at",
+    ]
+    list_filter = ["kind", "status", "trigger"]
+    list_select_related = ["started_by"]
+    readonly_fields = [f.name for f in MatchRun._meta.fields]
+
+    def has_add_permission(self, request):  # runs are started from the runs page or `manage.py match --all`
+        return False
+
+
+@admin.register(Synonym)
+class SynonymAdmin(admin.ModelAdmin):
+    """Same effect as the synonyms page; the analyser of this process reloads after a change."""
+
+    list_display = ["term", "synonym", "note", "updated_at"]
+    search_fields = ["term", "synonym", "note"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(reset_default_analyzer)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(reset_default_analyzer)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(reset_default_analyzer)
+
+
+class ReadOnlyIndexAdmin(admin.ModelAdmin):
+    """The index is maintained by matching.services; shown for inspection only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IndexedPosting)
+class IndexedPostingAdmin(ReadOnlyIndexAdmin):
+    list_display = ["kind", "posting_id", "cluster", "length", "analyzer_version", "indexed_at"]
+    list_filter = ["kind", "cluster", "analyzer_version"]
+    search_fields = ["=posting_id"]
+
+
+@admin.register(IndexTerm)
+class IndexTermAdmin(ReadOnlyIndexAdmin):
+    list_display = ["kind", "term", "posting_id", "weight"]
+    list_filter = ["kind"]
+    search_fields = ["=term", "=posting_id"]
+    show_full_result_count = False
