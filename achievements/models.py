@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mengkeju.core.models import Role
-from mengkeju.postings.models import Posting
+from mengkeju.postings.models import Posting, wan
 
 
 class Maturity(models.TextChoices):
@@ -76,4 +76,4 @@ class Achievement(Posting):
     def price_display(self) -> str:
         if self.price_wan is None:
             return str(_("Negotiable"))
-        return _("%(amount)s (10k CNY)") % {"amount": f"{self.price_wan:g}"}
+        return _("%(amount)s (10k CNY)") % {"amount": wan(self.price_wan)}

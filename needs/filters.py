@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mengkeju.postings.filters import PostingFilterSet, range_overlap
@@ -9,11 +10,16 @@ from .models import TechnicalNeed
 class NeedFilterSet(PostingFilterSet):
     budget_min = django_filters.NumberFilter(label=_("Budget from (10k CNY)"), method="filter_budget_min")
     budget_max = django_filters.NumberFilter(label=_("Budget up to (10k CNY)"), method="filter_budget_max")
-    challenge = django_filters.BooleanFilter(label=_("Challenges only"), field_name="is_challenge")
+    challenge = django_filters.BooleanFilter(
+        label=_("Challenges only"), method="filter_challenge", widget=forms.CheckboxInput
+    )
 
     class Meta:
         model = TechnicalNeed
         fields = []
+
+    def filter_challenge(self, queryset, name, value):
+        return queryset.filter(is_challenge=True) if value else queryset
 
     def filter_budget_min(self, queryset, name, value):
         """Needs whose budget can reach ``value``."""

@@ -4,7 +4,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from mengkeju.core.models import Role
-from mengkeju.postings.models import Posting
+from mengkeju.postings.models import Posting, wan
 
 
 class TechnicalNeed(Posting):
@@ -88,7 +88,13 @@ class TechnicalNeed(Posting):
         if low is None and high is None:
             return str(_("Negotiable"))
         if low is not None and high is not None:
-            amount = f"{low:g}–{high:g}"
+            amount = f"{wan(low)}–{wan(high)}"
         else:
-            amount = f"≥ {low:g}" if low is not None else f"≤ {high:g}"
+            amount = f"≥ {wan(low)}" if low is not None else f"≤ {wan(high)}"
         return _("%(amount)s (10k CNY)") % {"amount": amount}
+
+    @property
+    def bounty_display(self) -> str:
+        if self.challenge_bounty_wan is None:
+            return "—"
+        return _("%(amount)s (10k CNY)") % {"amount": wan(self.challenge_bounty_wan)}

@@ -1,11 +1,19 @@
 """The abstract posting shared by technical needs and achievements, with its one status workflow."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from mengkeju.core.models import CooperationMode, IndustryCluster, Organization, TimeStampedModel
+
+
+def wan(amount: Decimal) -> str:
+    """An amount in 万元 without trailing zeros: 100.00 → "100", 12.50 → "12.5"."""
+    text = f"{amount:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class PostingStatus(models.TextChoices):

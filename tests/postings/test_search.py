@@ -307,3 +307,20 @@ def test_postgresql_ranks_a_posting_about_the_word_above_one_that_mentions_it(cl
     response = client_for(anonymous).get(reverse("needs:library"), {"q": "氢能"})
     order = re.findall(r'<h3><a href="[^"]+">([^<]+)</a>', response.content.decode())
     assert order == ["氢能重卡加氢站选址", "厂区绿化养护"]
+
+
+def test_challenges_only_box(client_for, anonymous, org_a):
+    NeedFactory(
+        organization=org_a,
+        title="揭榜：高纯氧化铝",
+        description="高纯氧化铝制备。",
+        is_challenge=True,
+        challenge_bounty_wan=200,
+        deadline=timezone.localdate() + datetime.timedelta(days=60),
+    )
+    NeedFactory(organization=org_a, title="普通需求：氧化铝", description="氧化铝节能。")
+    client = client_for(anonymous)
+    assert _titles(client.get(reverse("needs:library"), {"challenge": "on"})) == {"揭榜：高纯氧化铝"}
+    assert _titles(client.get(reverse("needs:library"), {"q": "氧化铝"})) == {"揭榜：高纯氧化铝", "普通需求：氧化铝"}
+    page = client.get(reverse("needs:library")).content.decode()
+    assert 'type="checkbox" name="challenge"' in page
