@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "needs",
     "achievements",
     "matching",
+    "mengkeju.notifications",
+    "mengkeju.deals",
+    "mengkeju.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mengkeju.core.context_processors.navigation",
+                "mengkeju.notifications.context_processors.unread",
             ],
         },
     },
@@ -203,6 +207,10 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-full-match": {  # python manage.py match --all
         "task": "matching.tasks.match_full_nightly",
         "schedule": crontab(minute=30, hour=2),
+    },
+    "resend-pending-mail": {  # python manage.py send_pending_mail
+        "task": "mengkeju.notifications.tasks.resend_pending_mail",
+        "schedule": crontab(minute="*/5"),
     },
 }
 

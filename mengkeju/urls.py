@@ -11,5 +11,8 @@ urlpatterns = [
     path("needs/", include("needs.urls")),
     path("achievements/", include("achievements.urls")),
     path("matching/", include("matching.urls")),
+    path("deals/", include("mengkeju.deals.urls")),
+    path("notifications/", include("mengkeju.notifications.urls")),
+    path("dashboard/", include("mengkeju.dashboard.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from .models import ChallengeEntry, DealEvent
+
+
+@admin.register(DealEvent)
+class DealEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "match", "action", "stage", "actor"]
+    list_filter = ["action", "stage"]
+    search_fields = ["match__need__title", "match__achievement__title", "note"]
+    raw_id_fields = ["match", "actor"]
+
+
+@admin.register(ChallengeEntry)
+class ChallengeEntryAdmin(admin.ModelAdmin):
+    list_display = ["need", "organization", "achievement", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["need__title", "organization__name", "achievement__title", "proposal"]
+    raw_id_fields = ["need", "achievement", "organization", "submitted_by", "match"]

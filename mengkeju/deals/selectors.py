@@ -1,0 +1,171 @@
+"""Reads of matches, deals and challenges with the visibility rules of ``permissions`` applied."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from achievements.models import Achievement
+from matching.models import Match, MatchStatus
+from mengkeju.core.models import User
+from mengkeju.postings import selectors as posting_selectors
+from mengkeju.postings.models import Posting, PostingStatus
+from needs.models import TechnicalNeed
+
+from . import permissions
+from .models import ChallengeEntry, DealEvent
+
+AGE_CHOICES = {
+    # name: (newer than N days, older than N days)
+    "1": (1, None),
+    "7": (7, None),
+    "gt7": (None, 7),
+    "gt30": (None, 30),
+}
+SORTS = {"score": ("-score", "id"), "oldest": ("created_at", "id"), "newest": ("-created_at", "-id")}
+
+
+def _matches() -> QuerySet:
+    return Match.objects.select_related(
+        "need__organization",
+        "need__cluster",
+        "achievement__organization",
+        "achievement__cluster",
+        "requested_by__organization",
+        "reviewed_by",
+    )
+
+
+def match_filter(
+    queryset: QuerySet,
+    *,
+    cluster=None,
+    score_min: float | None = None,
+    score_max: float | None = None,
+    age: str = "",
+    source: str = "",
+    status: str = "",
+    stage: str = "",
+    created_from: datetime.date | None = None,
+    created_to: datetime.date | None = None,
+) -> QuerySet:
+    """The filters shared by the review queue and the exports (all optional)."""
+    if cluster is not None:
+        queryset = queryset.filter(Q(need__cluster=cluster) | Q(achievement__cluster=cluster))
+    if score_min is not None:
+        queryset = queryset.filter(score__gte=score_min)
+    if score_max is not None:
+        queryset = queryset.filter(score__lte=score_max)
+    if age in AGE_CHOICES:
+        now = timezone.now()
+        newer, older = AGE_CHOICES[age]
+        if newer is not None:
+            queryset = queryset.filter(created_at__gte=now - datetime.timedelta(days=newer))
+        if older is not None:
+            queryset = queryset.filter(created_at__lt=now - datetime.timedelta(days=older))
+    if source:
+        queryset = queryset.filter(source=source)
+    if status:
+        queryset = queryset.filter(status=status)
+    if stage:
+        queryset = queryset.filter(deal_stage=stage)
+    if created_from:
+        queryset = queryset.filter(created_at__date__gte=created_from)
+    if created_to:
+        queryset = queryset.filter(created_at__date__lte=created_to)
+    return queryset
+
+
+def match_review_queue(*, sort: str = "score", **filters) -> QuerySet:
+    """Open proposals for brokers, best first (uses the ``match_queue_idx`` index on status, -score)."""
+    queryset = match_filter(_matches().filter(status=MatchStatus.PROPOSED), **filters)
+    return queryset.order_by(*SORTS.get(sort, SORTS["score"]))
+
+
+def match_get(*, user: User, pk: int, for_update: bool = False) -> Match:
+    """A match the user may see, else 404."""
+    match = _matches().filter(pk=pk).first()
+    if match is None or not permissions.can_view_match(user, match):
+        raise Http404
+    return match
+
+
+def match_list_for_user(*, user: User) -> QuerySet:
+    """The user's organization's introductions (approved) and its own requests (any status)."""
+    if not user.is_authenticated or user.organization_id is None:
+        return Match.objects.none()
+    org = user.organization_id
+    side = Q(need__organization_id=org) | Q(achievement__organization_id=org)
+    return (
+        _matches()
+        .filter((side & Q(status=MatchStatus.APPROVED)) | Q(requested_by__organization_id=org) | Q(requested_by=user))
+        .order_by("-updated_at", "-id")
+    )
+
+
+def match_export_list(**filters) -> QuerySet:
+    return match_filter(_matches(), **filters).order_by("need_id", "-score", "id")
+
+
+def deal_list(**filters) -> QuerySet:
+    """Approved matches (deals) for the export, newest decision first."""
+    return match_filter(_matches().filter(status=MatchStatus.APPROVED), **filters).order_by("-reviewed_at", "-id")
+
+
+def match_timeline(*, match: Match) -> QuerySet:
+    return DealEvent.objects.filter(match=match).select_related("actor").order_by("created_at", "id")
+
+
+def counterpart_choices(*, user: User, posting: Posting) -> QuerySet:
+    """The user's organization's published postings of the other kind (for "express interest")."""
+    model = Achievement if posting.kind == "need" else TechnicalNeed
+    if not user.is_authenticated or user.organization_id is None:
+        return model.objects.none()
+    return model.objects.filter(organization_id=user.organization_id, status=PostingStatus.PUBLISHED).order_by(
+        "-published_at", "-id"
+    )
+
+
+# --- challenges ----------------------------------------------------------------------------------------
+
+
+def challenge_board() -> QuerySet:
+    """Open challenges: published challenge needs before their deadline without a chosen winner."""
+    today = timezone.localdate()
+    return (
+        TechnicalNeed.objects.filter(status=PostingStatus.PUBLISHED, is_challenge=True)
+        .filter(Q(deadline__isnull=True) | Q(deadline__gte=today))
+        .exclude(challenge_entries__status=ChallengeEntry.Status.CHOSEN)
+        .select_related("organization", "cluster")
+        .annotate(n_entries=Count("challenge_entries", distinct=True))
+        .order_by("deadline", "-published_at", "id")
+    )
+
+
+def challenge_get(*, user: User, pk: int) -> TechnicalNeed:
+    need = posting_selectors.posting_get(model=TechnicalNeed, pk=pk, user=user)
+    if not need.is_challenge:
+        raise Http404
+    return need
+
+
+def challenge_entries(*, user: User, need: TechnicalNeed) -> QuerySet:
+    """All entries for the challenge's owners, brokers and admins; a researcher sees their organization's."""
+    entries = ChallengeEntry.objects.filter(need=need).select_related(
+        "achievement", "organization", "submitted_by", "match"
+    )
+    if permissions.can_choose_entry(user, need) or permissions.can_review(user):
+        return entries
+    if user.is_authenticated and user.organization_id:
+        return entries.filter(organization_id=user.organization_id)
+    return entries.none()
+
+
+def challenge_entry_get(*, user: User, pk: int) -> ChallengeEntry:
+    entry = ChallengeEntry.objects.select_related("need", "achievement", "organization").filter(pk=pk).first()
+    if entry is None or not challenge_entries(user=user, need=entry.need).filter(pk=pk).exists():
+        raise Http404
+    return entry

@@ -1,0 +1,339 @@
+"""Review queue, match pages, expressed interest, deal stages, challenges and CSV exports."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from achievements.models import Achievement
+from matching.models import MatchStatus
+from mengkeju.postings import selectors as posting_selectors
+from needs.models import TechnicalNeed
+
+from . import exports, highlight, permissions, selectors, services
+from .forms import (
+    BulkDecisionForm,
+    ChallengeEntryForm,
+    ChooseEntryForm,
+    DecisionForm,
+    ExportFilterForm,
+    InterestForm,
+    MatchFilterForm,
+    StageForm,
+)
+
+QUEUE_PAGE_SIZE = 50
+
+
+def _require_broker(request):
+    if not permissions.can_review(request.user):
+        raise PermissionDenied
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _back(request, fallback: str) -> str:
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return fallback
+
+
+# --- review ------------------------------------------------------------------------------------------
+
+
+@login_required
+def review_queue(request):
+    _require_broker(request)
+    filter_form = MatchFilterForm(request.GET or None)
+    queryset = selectors.match_review_queue(sort=filter_form.sort_key(), **filter_form.filters())
+    page = Paginator(queryset, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "deals/queue.html",
+        {
+            "filter_form": filter_form,
+            "page": page,
+            "query_string": query.urlencode(),
+            "bulk_form": BulkDecisionForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def review_bulk(request):
+    _require_broker(request)
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    form = BulkDecisionForm(request.POST, ids=ids)
+    back = _back(request, reverse("deals:queue"))
+    if not ids:
+        messages.error(request, _("Select at least one match."))
+        return redirect(back)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    approve = form.cleaned_data["decision"] == "approve"
+    result = services.matches_decide(
+        match_ids=form.cleaned_data["ids"], user=request.user, approve=approve, note=form.cleaned_data["note"]
+    )
+    if result.decided:
+        text = _("%(count)d matches approved.") if approve else _("%(count)d matches rejected.")
+        messages.success(request, text % {"count": len(result.decided)})
+    for conflict in result.conflicts:
+        messages.warning(request, conflict)
+    return redirect(back)
+
+
+def _next_in_queue(match) -> int | None:
+    """The best open proposal after this one (for "decide and go on" and the n key)."""
+    queue = selectors.match_review_queue().exclude(pk=match.pk)
+    return queue.values_list("pk", flat=True).first()
+
+
+def match_detail(request, pk: int):
+    match = selectors.match_get(user=request.user, pk=pk)
+    user = request.user
+    classes = highlight.highlight_classes(match.explanation)
+    full_need = permissions.can_read_full_need(user, match)
+    need_text = match.need.description if full_need else match.need.public_text()
+    can_review = permissions.can_review(user)
+    targets = services.deal_stage_targets(match=match) if permissions.can_move_deal(user, match) else []
+    return render(
+        request,
+        "deals/match.html",
+        {
+            "match": match,
+            "need": match.need,
+            "achievement": match.achievement,
+            "need_html": highlight.highlight(need_text, classes),
+            "need_title_html": highlight.highlight(match.need.title, classes),
+            "achievement_html": highlight.highlight(match.achievement.description, classes),
+            "achievement_title_html": highlight.highlight(match.achievement.title, classes),
+            "terms": highlight.explanation_terms(match.explanation),
+            "relation": highlight.cluster_relation(match.explanation),
+            "signals": highlight.compatibility_signals(match.explanation),
+            "components": match.components if isinstance(match.components, dict) else {},
+            "full_need": full_need,
+            "show_contacts": permissions.can_see_contacts(user, match),
+            "can_review": can_review,
+            "decision_form": DecisionForm() if can_review and match.status == MatchStatus.PROPOSED else None,
+            "next_pk": _next_in_queue(match) if can_review else None,
+            "stage_form": StageForm(targets=targets) if targets else None,
+            "timeline": selectors.match_timeline(match=match),
+        },
+    )
+
+
+@login_required
+@require_POST
+def match_decide(request, pk: int):
+    match = selectors.match_get(user=request.user, pk=pk)
+    _require_broker(request)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("deals:match", pk=match.pk)
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        if approve:
+            services.match_approve(match=match, user=request.user, note=form.cleaned_data["note"])
+        else:
+            services.match_reject(match=match, user=request.user, note=form.cleaned_data["note"])
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("deals:match", pk=match.pk)
+    messages.success(
+        request, _("Approved: both sides are notified and see each other's contacts.") if approve else _("Rejected.")
+    )
+    if request.POST.get("then") == "next":
+        next_pk = _next_in_queue(match)
+        if next_pk:
+            return redirect("deals:match", pk=next_pk)
+        return redirect("deals:queue")
+    return redirect(_back(request, match_url(match)))
+
+
+def match_url(match) -> str:
+    return reverse("deals:match", args=[match.pk])
+
+
+@login_required
+@require_POST
+def match_stage(request, pk: int):
+    match = selectors.match_get(user=request.user, pk=pk)
+    if not permissions.can_move_deal(request.user, match):
+        raise PermissionDenied
+    form = StageForm(request.POST, targets=services.deal_stage_targets(match=match))
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("deals:match", pk=match.pk)
+    data = form.cleaned_data
+    try:
+        services.deal_stage_move(
+            match=match,
+            user=request.user,
+            stage=data["stage"],
+            note=data["note"],
+            amount_wan=data["amount_wan"],
+            signed_on=data["signed_on"],
+            reason=data["reason"],
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Deal stage saved."))
+    return redirect("deals:match", pk=match.pk)
+
+
+@login_required
+def my_matches(request):
+    page = Paginator(selectors.match_list_for_user(user=request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "deals/mine.html", {"page": page})
+
+
+# --- expressed interest ----------------------------------------------------------------------------------
+
+KIND_MODELS = {"need": TechnicalNeed, "achievement": Achievement}
+
+
+@login_required
+@require_POST
+def interest_express(request, kind: str, pk: int):
+    posting = posting_selectors.posting_get(model=KIND_MODELS[kind], pk=pk, user=request.user)
+    if not permissions.can_express_interest(request.user, posting):
+        raise PermissionDenied
+    form = InterestForm(request.POST, counterparts=selectors.counterpart_choices(user=request.user, posting=posting))
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(posting)
+    try:
+        services.interest_express(
+            user=request.user,
+            posting=posting,
+            counterpart=form.cleaned_data["counterpart"],
+            message=form.cleaned_data["message"],
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Your interest was sent to the brokers. You will be notified of their decision."))
+    return redirect(posting)
+
+
+# --- challenges ------------------------------------------------------------------------------------------
+
+
+def challenge_board(request):
+    page = Paginator(selectors.challenge_board(), settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "deals/challenges.html", {"page": page, "today": timezone.localdate()})
+
+
+def challenge_detail(request, pk: int):
+    need = selectors.challenge_get(user=request.user, pk=pk)
+    user = request.user
+    entries = list(selectors.challenge_entries(user=user, need=need))
+    can_enter = permissions.can_enter_challenge(user, need) and services.challenge_is_open(need)
+    own_entry = next((e for e in entries if user.is_authenticated and e.organization_id == user.organization_id), None)
+    achievements = selectors.counterpart_choices(user=user, posting=need)
+    return render(
+        request,
+        "deals/challenge.html",
+        {
+            "need": need,
+            "entries": entries,
+            "is_open": services.challenge_is_open(need),
+            "can_choose": permissions.can_choose_entry(user, need),
+            "choose_form": ChooseEntryForm(),
+            "entry_form": ChallengeEntryForm(achievements=achievements)
+            if can_enter and not own_entry and achievements.exists()
+            else None,
+            "can_enter": can_enter,
+            "own_entry": own_entry,
+            "n_entries": need.challenge_entries.count(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def challenge_enter(request, pk: int):
+    need = selectors.challenge_get(user=request.user, pk=pk)
+    if not permissions.can_enter_challenge(request.user, need):
+        raise PermissionDenied
+    form = ChallengeEntryForm(request.POST, achievements=selectors.counterpart_choices(user=request.user, posting=need))
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("deals:challenge", pk=need.pk)
+    try:
+        services.challenge_enter(
+            user=request.user,
+            need=need,
+            achievement=form.cleaned_data["achievement"],
+            proposal=form.cleaned_data["proposal"],
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("You took on the challenge. The enterprise will choose among the entries."))
+    return redirect("deals:challenge", pk=need.pk)
+
+
+@login_required
+@require_POST
+def challenge_choose(request, pk: int):
+    entry = selectors.challenge_entry_get(user=request.user, pk=pk)
+    if not permissions.can_choose_entry(request.user, entry.need):
+        raise PermissionDenied
+    form = ChooseEntryForm(request.POST)
+    form.is_valid()
+    try:
+        match = services.challenge_choose(user=request.user, entry=entry, note=form.cleaned_data.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("deals:challenge", pk=entry.need_id)
+    messages.success(request, _("Winner chosen: you are introduced to each other."))
+    return redirect("deals:match", pk=match.pk)
+
+
+# --- exports ---------------------------------------------------------------------------------------------
+
+
+@login_required
+def export_page(request):
+    if not permissions.can_export(request.user):
+        raise PermissionDenied
+    form = ExportFilterForm(request.GET or None)
+    return render(request, "deals/export.html", {"form": form, "query_string": request.GET.urlencode()})
+
+
+@login_required
+def export_matches(request):
+    if not permissions.can_export(request.user):
+        raise PermissionDenied
+    form = ExportFilterForm(request.GET or None)
+    rows = (exports.match_row(m, request.user) for m in selectors.match_export_list(**form.filters()).iterator(2000))
+    return exports.csv_response(exports.write_csv(exports.MATCH_COLUMNS, rows), "mengkeju-matches")
+
+
+@login_required
+def export_deals(request):
+    if not permissions.can_export(request.user):
+        raise PermissionDenied
+    form = ExportFilterForm(request.GET or None)
+    filters = form.filters() | {"status": ""}
+    rows = (exports.deal_row(m, request.user) for m in selectors.deal_list(**filters).iterator(2000))
+    return exports.csv_response(exports.write_csv(exports.DEAL_COLUMNS, rows), "mengkeju-deals")

@@ -1,0 +1,115 @@
+"""In-app notifications and the e-mail outbox.
+
+A notice that must not be lost is first saved as a row (``Notification`` for the notification centre,
+``EmailOutbox`` for the mail), in the same transaction as the decision that caused it; a Celery task
+sends the mail later, and a periodic task re-sends what is still pending (a broker outage only delays it).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from mengkeju.core.models import TimeStampedModel
+
+
+class NotificationKind(models.TextChoices):
+    MATCH_APPROVED = "match_approved", _("Introduction approved")
+    MATCH_REJECTED = "match_rejected", _("Request declined")
+    CHALLENGE_ENTRY = "challenge_entry", _("New challenge entry")
+    CHALLENGE_CHOSEN = "challenge_chosen", _("Challenge entry chosen")
+    DEAL_STAGE = "deal_stage", _("Deal moved on")
+
+
+def notification_text(kind: str, data: dict) -> str:
+    """The sentence shown for a notification, in the active language (missing keys show as "…")."""
+
+    class Defaults(dict):
+        def __missing__(self, key):
+            return "…"
+
+    params = Defaults({k: v for k, v in (data or {}).items() if isinstance(v, str | int | float)})
+    templates = {
+        NotificationKind.MATCH_APPROVED: gettext(
+            "A broker introduced “%(need)s” and “%(achievement)s”: you can now see each other's contact details."
+        ),
+        NotificationKind.MATCH_REJECTED: gettext("Your request about “%(need)s” and “%(achievement)s” was declined."),
+        NotificationKind.CHALLENGE_ENTRY: gettext("%(organization)s took on your challenge “%(need)s”."),
+        NotificationKind.CHALLENGE_CHOSEN: gettext("Your entry was chosen for the challenge “%(need)s”."),
+        NotificationKind.DEAL_STAGE: gettext("The deal “%(need)s” ↔ “%(achievement)s” is now: %(stage)s."),
+    }
+    template = templates.get(kind)
+    if template is None:
+        return str(data.get("text", "")) if data else ""
+    return template % params
+
+
+class Notification(TimeStampedModel):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # the unread count in the navigation bar and the notification centre (newest first)
+            models.Index(fields=["recipient", "read_at", "-created_at"], name="notif_recipient_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.text}"
+
+    @property
+    def text(self) -> str:
+        return notification_text(self.kind, self.data)
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class EmailOutbox(TimeStampedModel):
+    """One e-mail to send; written with the decision, sent by a task, re-sent while pending."""
+
+    notification = models.ForeignKey(
+        Notification, verbose_name=_("notification"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    to = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+    status = models.CharField(_("status"), max_length=20, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("e-mail outbox")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # the re-send task: rows still pending (or stuck sending), oldest first
+            models.Index(fields=["status", "created_at"], name="outbox_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=OutboxStatus.SENT) | Q(sent_at__isnull=False), name="notifications_outbox_sent_at"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject} ({self.get_status_display()})"
