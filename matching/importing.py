@@ -23,6 +23,8 @@ from mengkeju.core.models import CooperationMode, IndustryCluster, Organization
 from mengkeju.postings.search import segment_for_index
 from needs.models import TechnicalNeed
 
+from . import services
+
 COMMON = {"external_id", "title", "description", "keywords", "cluster", "organization", "cooperation_modes", "region"}
 FIELDS = {
     "need": COMMON | {"budget_min_wan", "budget_max_wan", "deadline"},
@@ -44,6 +46,7 @@ class ImportSummary:
     updated: int = 0
     published: int = 0
     organizations_created: int = 0
+    indexed: int = 0
     ignored_fields: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
@@ -283,22 +286,27 @@ def postings_import(*, kind: str, path: Path, publish: bool = False) -> ImportSu
             batch_size=2000,
         )
         summary.created, summary.updated = len(to_create), len(to_update)
+        # published postings enter the matcher's index now (new text, new words), so the next match of
+        # either side finds them; proposals for them come from the next full run (or `match --all`)
+        published = [p.pk for p in to_create + to_update if p.status == "published"]
+        summary.indexed = services.postings_index_ids(kind=kind, ids=published)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
 def _organizations(kind: str, names: set[str], summary: ImportSummary) -> dict[str, Organization]:
+    """Organizations by name; missing ones are created unverified — enterprises for needs, universities
+    for achievements (DESIGN.md). An enterprise may lack its credit code until an admin verifies it."""
     found = {o.name: o for o in Organization.objects.filter(name__in=names)}
     missing = sorted(names - set(found))
     if missing:
-        # Enterprises must have a credit code (core constraint), which the import format does not carry;
-        # organizations of imported needs are therefore created as service agencies until an admin edits them.
-        org_kind = Organization.Kind.AGENCY if kind == "need" else Organization.Kind.UNIVERSITY
-        if kind == "need":
-            summary.notes.append(
-                f"{len(missing)} organization(s) created as service agencies (no credit code in the file)"
-            )
-        created = Organization.objects.bulk_create([Organization(kind=org_kind, name=name) for name in missing])
-        summary.organizations_created = len(created)
+        org_kind = Organization.Kind.ENTERPRISE if kind == "need" else Organization.Kind.UNIVERSITY
+        Organization.objects.bulk_create([Organization(kind=org_kind, name=name, verified=False) for name in missing])
+        summary.organizations_created = len(missing)
+        what = "enterprise(s)" if kind == "need" else "university(ies)"
+        summary.notes.append(
+            f"{len(missing)} {what} created, unverified: an admin verifies them on the moderation page"
+            + (" once their credit code is entered" if kind == "need" else "")
+        )
         found.update({o.name: o for o in Organization.objects.filter(name__in=missing)})
     return found

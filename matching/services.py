@@ -180,6 +180,15 @@ def postings_index(*, kind: str, postings: Iterable, analyzer=None) -> int:
     return len(entries)
 
 
+def postings_index_ids(*, kind: str, ids: Iterable[int], batch_size: int = 500) -> int:
+    """(Re)index the published postings among ``ids`` in batches (imports); returns how many."""
+    ids = sorted(ids)
+    done = 0
+    for start in range(0, len(ids), batch_size):
+        done += postings_index(kind=kind, postings=published(kind).filter(pk__in=ids[start : start + batch_size]))
+    return done
+
+
 def posting_unindex(*, kind: str, posting_id: int) -> None:
     IndexTerm.objects.filter(kind=kind, posting_id=posting_id).delete()
     IndexedPosting.objects.filter(kind=kind, posting_id=posting_id).delete()
@@ -204,12 +213,7 @@ def index_refresh(*, kind: str, batch_size: int = 500, full: bool = False) -> in
     stale = set(indexed.values_list("posting_id", flat=True)) - published_ids
     for posting_id in stale:
         posting_unindex(kind=kind, posting_id=posting_id)
-    todo = sorted(published_ids - current)
-    done = 0
-    for start in range(0, len(todo), batch_size):
-        batch = published(kind).filter(pk__in=todo[start : start + batch_size])
-        done += postings_index(kind=kind, postings=batch)
-    return done
+    return postings_index_ids(kind=kind, ids=published_ids - current, batch_size=batch_size)
 
 
 # --- retrieval and scoring -----------------------------------------------------------------------

@@ -69,3 +69,44 @@ def test_csv(tmp_path):
 
     a = Achievement.objects.get(external_id="T-A1")
     assert a.keywords == ["光伏组件", "清洗"] and a.maturity == "pilot" and a.price_wan is None
+
+
+@pytest.mark.django_db
+def test_missing_organizations_are_created_unverified_enterprises_for_needs_universities_for_achievements(
+    tmp_path, capsys
+):
+    from mengkeju.core.models import Organization
+
+    call_command("import_postings", "--kind", "need", write(tmp_path, [GOOD]))
+    out = capsys.readouterr().out
+    org = Organization.objects.get(name="测试牧场")
+    assert (org.kind, org.verified, org.credit_code) == ("enterprise", False, "")
+    assert "organizations created: 1" in out and "1 enterprise(s) created, unverified" in out
+    achievement = {**GOOD, "external_id": "T-A1", "organization": "测试学院"}
+    call_command("import_postings", "--kind", "achievement", write(tmp_path, [achievement], "a.jsonl"))
+    assert Organization.objects.get(name="测试学院").kind == "university"
+    # an existing organization is reused, whatever its kind
+    call_command("import_postings", "--kind", "need", write(tmp_path, [{**GOOD, "external_id": "T-N9"}]))
+    assert Organization.objects.filter(name="测试牧场").count() == 1
+    assert "organizations created: 0" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_published_imports_enter_the_matcher_index_and_drafts_do_not(tmp_path, capsys):
+    from matching.models import IndexedPosting, IndexTerm
+
+    call_command("import_postings", "--kind", "need", write(tmp_path, [GOOD]))
+    assert not IndexedPosting.objects.exists()
+    assert "in the matcher's index" not in capsys.readouterr().out
+    call_command(
+        "import_postings", "--kind", "need", write(tmp_path, [GOOD, {**GOOD, "external_id": "T-N2"}]), "--publish"
+    )
+    out = capsys.readouterr().out
+    ids = set(TechnicalNeed.objects.values_list("pk", flat=True))
+    assert set(IndexedPosting.objects.filter(kind="need").values_list("posting_id", flat=True)) == ids
+    assert IndexTerm.objects.filter(kind="need", term="乳房炎").count() == 2
+    assert "2 published needs are in the matcher's index" in out and "match --all" in out
+    # re-importing a published posting re-indexes its new words
+    call_command("import_postings", "--kind", "need", write(tmp_path, [{**GOOD, "keywords": ["布鲁氏菌病"]}]))
+    need = TechnicalNeed.objects.get(external_id="T-N1")
+    assert IndexTerm.objects.filter(kind="need", term="布鲁氏菌病", posting_id=need.pk).exists()

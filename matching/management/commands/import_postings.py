@@ -31,5 +31,8 @@ class Command(BaseCommand):
         )
         for note in summary.notes:
             self.stdout.write(f"note: {note}")
-        if publish:
-            self.stdout.write("Run `python manage.py match --all` to propose matches for the published postings.")
+        if summary.indexed:
+            self.stdout.write(
+                f"{summary.indexed} published {kind}s are in the matcher's index; no proposals were made for them "
+                "yet: run `python manage.py match --all` (or start a full run on /matching/runs/) to propose matches."
+            )
