@@ -61,7 +61,7 @@ def _match_url(match: Match) -> str:
 def _conflict_message(match_pk: int) -> str:
     current = Match.objects.select_related("reviewed_by").get(pk=match_pk)
     if current.status in (MatchStatus.APPROVED, MatchStatus.REJECTED) and current.reviewed_by:
-        return _("%(who)s already %(decision)s this match at %(when)s; nothing was changed.") % {
+        return _("%(who)s already decided this match (%(decision)s) at %(when)s; nothing was changed.") % {
             "who": current.reviewed_by,
             "decision": current.get_status_display(),
             "when": timezone.localtime(current.reviewed_at).strftime("%Y-%m-%d %H:%M") if current.reviewed_at else "",

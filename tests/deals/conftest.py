@@ -5,14 +5,25 @@ import pytest
 from matching.models import Match
 from tests.factories import AchievementFactory, NeedFactory
 
-NEED_CONTACT = {"contact_name": "王需求联系人", "contact_phone": "0471-1111111", "contact_email": "need-contact@a.example"}
-ACH_CONTACT = {"contact_name": "张成果联系人", "contact_phone": "0471-2222222", "contact_email": "ach-contact@u.example"}
+NEED_CONTACT = {
+    "contact_name": "王需求联系人",
+    "contact_phone": "0471-1111111",
+    "contact_email": "need-contact@a.example",
+}
+ACH_CONTACT = {
+    "contact_name": "张成果联系人",
+    "contact_phone": "0471-2222222",
+    "contact_email": "ach-contact@u.example",
+}
 NEED_ADDRESS = "呼和浩特市赛罕区需求路1号"
 ACH_ADDRESS = "呼和浩特市大学西路235号"
 CONTACT_STRINGS = [*NEED_CONTACT.values(), *ACH_CONTACT.values(), NEED_ADDRESS, ACH_ADDRESS]
 
 EXPLANATION = {
-    "shared_terms": [{"term": "光伏", "via": None, "contribution": 0.31}, {"term": "组件", "via": None, "contribution": 0.1}],
+    "shared_terms": [
+        {"term": "光伏", "via": None, "contribution": 0.31},
+        {"term": "组件", "via": None, "contribution": 0.1},
+    ],
     "synonym_terms": [{"term": "太阳能电池", "via": "光伏", "contribution": 0.12}],
     "shared_grams": [{"gram": "回收", "contribution": 0.05}],
     "cluster": {"need": "新能源", "achievement": "新能源", "relation": "same"},
