@@ -200,8 +200,8 @@ class AuditLog(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("actor"), on_delete=models.SET_NULL, null=True, blank=True
     )
     action = models.CharField(_("action"), max_length=50)
-    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
-    target_id = models.PositiveBigIntegerField()
+    target_type = models.ForeignKey(ContentType, verbose_name=_("target type"), on_delete=models.CASCADE)
+    target_id = models.PositiveBigIntegerField(_("target ID"))
     target = GenericForeignKey("target_type", "target_id")
     summary = models.CharField(_("summary"), max_length=300)
     note = models.TextField(_("note"), blank=True)

@@ -40,7 +40,12 @@ class PostingFilterSet(django_filters.FilterSet):
     sort = django_filters.OrderingFilter(
         label=_("Sort"),
         fields=(("published_at", "published"), ("title", "title")),
-        field_labels={"-published": _("Newest first"), "published": _("Oldest first"), "title": _("Title")},
+        field_labels={
+            "-published": _("Newest first"),
+            "published": _("Oldest first"),
+            "title": _("Title A–Z"),
+            "-title": _("Title Z–A"),
+        },
         empty_label=_("Relevance / newest"),
     )
 

@@ -77,7 +77,7 @@ class Posting(TimeStampedModel):
 
     # Space-separated segmented words of the publicly visible text, indexed for library search
     # (a GIN index over to_tsvector('simple', ...) on PostgreSQL, see the app migrations).
-    search_tokens = models.TextField(editable=False, blank=True, default="")
+    search_tokens = models.TextField(_("search words"), editable=False, blank=True, default="")
 
     class Meta:
         abstract = True

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mengkeju.core.models import CooperationMode, User
 from mengkeju.core.services import audit_log_record
@@ -33,17 +34,18 @@ class Transition:
     sources: tuple[str, ...]
     target: str
     by_moderator: bool
+    label: str  # "Cannot <label> a posting that is ..."
 
 
 TRANSITIONS = {
     t.name: t
     for t in (
-        Transition("submit", (S.DRAFT,), S.PENDING, by_moderator=False),
-        Transition("approve", (S.PENDING,), S.PUBLISHED, by_moderator=True),
-        Transition("reject", (S.PENDING,), S.REJECTED, by_moderator=True),
-        Transition("close", (S.PUBLISHED,), S.CLOSED, by_moderator=False),
-        Transition("reopen", (S.CLOSED,), S.PUBLISHED, by_moderator=False),
-        Transition("expire", (S.PUBLISHED,), S.EXPIRED, by_moderator=True),
+        Transition("submit", (S.DRAFT,), S.PENDING, by_moderator=False, label=gettext_lazy("submit for review")),
+        Transition("approve", (S.PENDING,), S.PUBLISHED, by_moderator=True, label=gettext_lazy("approve")),
+        Transition("reject", (S.PENDING,), S.REJECTED, by_moderator=True, label=gettext_lazy("reject")),
+        Transition("close", (S.PUBLISHED,), S.CLOSED, by_moderator=False, label=gettext_lazy("close")),
+        Transition("reopen", (S.CLOSED,), S.PUBLISHED, by_moderator=False, label=gettext_lazy("reopen")),
+        Transition("expire", (S.PUBLISHED,), S.EXPIRED, by_moderator=True, label=gettext_lazy("expire")),
     )
 }
 
@@ -78,7 +80,7 @@ def _transition(*, posting: Posting, name: str, user: User | None, note: str = "
     if posting.status not in transition.sources:
         raise TransitionError(
             _("Cannot %(action)s a posting that is %(status)s.")
-            % {"action": _(transition.name), "status": posting.get_status_display()},
+            % {"action": transition.label, "status": posting.get_status_display()},
             code="invalid_transition",
         )
     changes = {"status": transition.target, "updated_at": timezone.now(), **changes}

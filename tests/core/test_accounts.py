@@ -78,6 +78,7 @@ def test_a_declined_request_leaves_the_user_without_organization(client, org_a, 
 
 
 def test_roles_join_matching_kinds_of_organization(client, org_a, uni_u):
+    client.cookies["django_language"] = "en"
     response = client.post(reverse("accounts:signup"), _signup_data(role=Role.RESEARCHER, organization=org_a.pk))
     assert response.status_code == 200 and "Researchers join a university" in _errors(response)
     response = client.post(reverse("accounts:signup"), _signup_data(organization=uni_u.pk))

@@ -85,3 +85,14 @@ def test_cluster_names_follow_the_language(client_for, anonymous, postings):
     assert "Green agricultural and livestock product processing" not in _get(client, url, "zh-hans")
     assert postings["achievement"].cluster.name_en in _get(client, url, "en")
     assert postings["achievement"].cluster.name_zh in _get(client, url, "zh-hans")
+
+
+def test_error_pages_explain_and_link_back(client_for, outsider, owner, postings):
+    client = client_for(outsider)
+    client.cookies["django_language"] = "en"
+    response = client.get(postings["draft"].get_absolute_url())  # another organization's pending need
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Page not found" in page and reverse("needs:library") in page
+    response = client.get(reverse("moderation"))
+    assert response.status_code == 403 and "Not allowed" in response.content.decode()
