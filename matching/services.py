@@ -437,7 +437,7 @@ class MatchRunActive(ValidationError):
         self.run = run
 
 
-def match_run_start(*, trigger: str = "admin", user=None) -> MatchRun:
+def match_run_start(*, trigger: str = "admin", user=None, chunk_size: int | None = None) -> MatchRun:
     """Create a full run and enqueue it on commit (admin button, beat); refuses while another is active
     (raises ``MatchRunActive``)."""
     from . import selectors, tasks
@@ -447,7 +447,7 @@ def match_run_start(*, trigger: str = "admin", user=None) -> MatchRun:
         if active is not None:
             raise MatchRunActive(active)
         run = match_run_create(trigger=trigger, user=user)
-        tasks.match_run_prepare.delay_on_commit(run.pk)
+        tasks.match_run_prepare.delay_on_commit(run.pk, chunk_size)
     return run
 
 

@@ -25,18 +25,22 @@ def match_posting(kind: str, posting_id: int) -> dict:
     return {"created": result.created, "updated": result.updated}
 
 
-@shared_task(acks_late=True, **RETRY)
-def match_run_prepare(run_id: int) -> int:
-    """Refresh the index, split the needs into chunks and fan the chunks out to the workers."""
+@shared_task(bind=True, acks_late=True, **RETRY)
+def match_run_prepare(self, run_id: int, chunk_size: int | None = None) -> int:
+    """Refresh the index, split the needs into chunks and fan the chunks out to the workers (on the queue
+    this task came from, so a deployment or a test that routes runs to its own queue keeps them there)."""
     try:
-        chunks = services.match_run_prepare(run_id=run_id)
+        chunks = services.match_run_prepare(run_id=run_id, chunk_size=chunk_size)
     except TRANSIENT:
         raise
     except Exception as exc:
         services.match_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
         raise
     if chunks:
-        transaction.on_commit(lambda: group(match_run_chunk.s(run_id, chunk) for chunk in chunks).apply_async())
+        queue = (self.request.delivery_info or {}).get("routing_key")
+        options = {"queue": queue} if queue else {}
+        signatures = group(match_run_chunk.s(run_id, chunk).set(**options) for chunk in chunks)
+        transaction.on_commit(signatures.apply_async)
     return len(chunks)
 
 

@@ -46,10 +46,13 @@ def test_publishing_a_need_produces_proposals_and_a_chunked_full_run_matches_the
 
     for i in range(4):
         NeedFactory(title=f"乳房炎检测需求{i}", keywords=["乳房炎"], cluster="agri-food")
-    run = services.match_run_start(trigger="test")
-    assert wait_for(lambda: MatchRun.objects.get(pk=run.pk).status == MatchRun.Status.DONE, timeout=120)
+    run = services.match_run_start(trigger="test", chunk_size=2)  # 5 needs → 3 chunks, run in parallel
+    assert wait_for(lambda: MatchRun.objects.get(pk=run.pk).status == MatchRun.Status.DONE, timeout=120), (
+        celery_worker_process.log_path.read_text()[-3000:]
+    )
     run.refresh_from_db()
     assert run.progress_percent == 100 and not run.errors
+    assert (run.total_chunks, run.done_chunks, run.processed_items, run.total_items) == (3, 3, 5, 5)
     by_worker = sorted(Match.objects.values_list("need_id", "achievement_id", "score"))
     sync = services.match_run_create(trigger="command")
     services.match_run_execute(run_id=sync.pk)
