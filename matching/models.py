@@ -111,7 +111,15 @@ class MatchRun(TimeStampedModel):
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
-    trigger = models.CharField(_("trigger"), max_length=40, blank=True, help_text=_("admin, command, beat, publish"))
+
+    class Trigger(models.TextChoices):
+        ADMIN = "admin", _("Admin in the browser")
+        COMMAND = "command", _("Management command")
+        BEAT = "beat", _("Nightly schedule")
+        PUBLISH = "publish", _("Publication")
+        EVALUATE = "evaluate", _("Evaluation")
+
+    trigger = models.CharField(_("trigger"), max_length=40, blank=True, choices=Trigger.choices)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("started by"),
