@@ -1,0 +1,119 @@
+"""The outbox: sent once, re-sent while pending, never lost to a broker outage."""
+
+import datetime
+import smtplib
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from matching.models import Match, MatchStatus
+from mengkeju.notifications import services, tasks
+from mengkeju.notifications.models import EmailOutbox, Notification, NotificationKind, OutboxStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def row(owner):
+    [notification] = services.notify(
+        recipients=[owner],
+        kind=NotificationKind.MATCH_APPROVED,
+        data={"need": "需求", "achievement": "成果"},
+        url="/x/",
+    )
+    return EmailOutbox.objects.get(notification=notification)
+
+
+def age(row, minutes):
+    EmailOutbox.objects.filter(pk=row.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=minutes))
+
+
+def test_a_row_is_sent_once(row):
+    assert services.outbox_send(outbox_id=row.pk) is True
+    assert services.outbox_send(outbox_id=row.pk) is False
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (OutboxStatus.SENT, 1) and row.sent_at
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [row.to]
+    assert "需求" in mail.outbox[0].body and "http" in mail.outbox[0].body
+
+
+def test_resend_sends_what_is_pending_and_old_enough(row):
+    assert services.outbox_resend_pending() == 0  # fresh: left to its own task
+    age(row, 5)
+    assert services.outbox_resend_pending() == 1
+    assert services.outbox_resend_pending() == 0
+    assert len(mail.outbox) == 1
+
+
+def test_a_claim_abandoned_by_a_dead_worker_is_taken_again(row):
+    EmailOutbox.objects.filter(pk=row.pk).update(
+        status=OutboxStatus.SENDING, claimed_at=timezone.now() - datetime.timedelta(minutes=30)
+    )
+    assert services.outbox_resend_pending() == 1
+    assert EmailOutbox.objects.get(pk=row.pk).status == OutboxStatus.SENT
+
+
+def test_a_fresh_claim_is_not_taken_twice(row):
+    EmailOutbox.objects.filter(pk=row.pk).update(status=OutboxStatus.SENDING, claimed_at=timezone.now())
+    assert services.outbox_send(outbox_id=row.pk) is False
+    assert mail.outbox == []
+
+
+def test_smtp_failure_leaves_the_row_pending_then_failed(row, monkeypatch):
+    def broken(self, fail_silently=False):
+        raise smtplib.SMTPServerDisconnected("gone")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", broken)
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        services.outbox_send(outbox_id=row.pk)
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1) and "gone" in row.last_error
+    EmailOutbox.objects.filter(pk=row.pk).update(attempts=services.MAX_ATTEMPTS)
+    age(row, 5)
+    assert services.outbox_resend_pending() == 0
+    assert EmailOutbox.objects.get(pk=row.pk).status == OutboxStatus.FAILED
+
+
+def test_approval_succeeds_when_the_broker_is_down(
+    client_for, proposal, broker, monkeypatch, django_capture_on_commit_callbacks
+):
+    def down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
+
+    monkeypatch.setattr(tasks.send_outbox_email, "delay", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(broker).post(reverse("deals:decide", args=[proposal.pk]), {"decision": "approve"})
+    assert response.status_code == 302
+    assert Match.objects.get(pk=proposal.pk).status == MatchStatus.APPROVED
+    rows = EmailOutbox.objects.all()
+    assert rows.count() == 2 and set(rows.values_list("status", flat=True)) == {OutboxStatus.PENDING}
+    assert mail.outbox == []
+    # the periodic command sends them once the broker is back
+    EmailOutbox.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=2))
+    call_command("send_pending_mail")
+    call_command("send_pending_mail", "--min-age", "0")
+    assert len(mail.outbox) == 2
+    assert set(rows.values_list("status", flat=True)) == {OutboxStatus.SENT}
+
+
+def test_users_without_address_get_the_notification_only(owner):
+    owner.email = ""
+    owner.save()
+    services.notify(recipients=[owner], kind=NotificationKind.DEAL_STAGE, data={})
+    assert Notification.objects.count() == 1 and not EmailOutbox.objects.exists()
+
+
+def test_notification_text_survives_missing_data(owner):
+    [n] = services.notify(recipients=[owner], kind=NotificationKind.MATCH_APPROVED, data={}, email=False)
+    assert "…" in n.text
+    n.kind = "unknown"
+    assert n.text == ""
+
+
+def test_the_beat_schedule_runs_the_resend_task(settings):
+    entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == tasks.resend_pending_mail.name]
+    assert len(entries) == 1
