@@ -38,12 +38,25 @@ from needs.models import TechnicalNeed
 
 
 def postings_by_cluster() -> list[dict]:
-    published = PostingStatus.PUBLISHED
-    clusters = IndustryCluster.objects.annotate(
-        n_needs=Count("technicalneeds", filter=Q(technicalneeds__status=published), distinct=True),
-        n_achievements=Count("achievements", filter=Q(achievements__status=published), distinct=True),
-    ).order_by("sort_order", "code")
-    return [{"code": c.code, "cluster": c.name, "needs": c.n_needs, "achievements": c.n_achievements} for c in clusters]
+    # two grouped counts (one per side) rather than one query joining both sides to the clusters
+    counts = {
+        field: dict(
+            model.objects.filter(status=PostingStatus.PUBLISHED)
+            .order_by()
+            .values_list("cluster")
+            .annotate(n=Count("id"))
+        )
+        for model, field in ((TechnicalNeed, "needs"), (Achievement, "achievements"))
+    }
+    return [
+        {
+            "code": c.code,
+            "cluster": c.name,
+            "needs": counts["needs"].get(c.pk, 0),
+            "achievements": counts["achievements"].get(c.pk, 0),
+        }
+        for c in IndustryCluster.objects.order_by("sort_order", "code")
+    ]
 
 
 def _month_start(day: datetime.date, back: int) -> datetime.date:

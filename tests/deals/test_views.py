@@ -236,3 +236,58 @@ def test_my_matches(cast, client_for, proposal, broker, who):
         assert is_login_redirect(response)
         return
     assert (proposal.need.title in response.content.decode()) == (who in ("owner", "colleague", "researcher"))
+
+
+def _many_proposals(need, uni_u, n):
+    from tests.factories import AchievementFactory
+
+    return [
+        Match.objects.create(need=need, achievement=AchievementFactory(organization=uni_u), score=0.1 + i / 100)
+        for i in range(n)
+    ]
+
+
+def test_queue_query_count_does_not_grow_with_rows(client_for, broker, need, uni_u):
+    client = client_for(broker)
+    _many_proposals(need, uni_u, 3)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("deals:queue"))
+    _many_proposals(need, uni_u, 30)
+    with CaptureQueriesContext(connection) as many:
+        assert "0.390" in client.get(reverse("deals:queue")).content.decode()
+    assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("explanation", [{}, [], "garbage", {"shared_terms": [{"term": None}], "cluster": "x"}])
+def test_match_page_survives_any_explanation(client_for, broker, proposal, explanation):
+    Match.objects.filter(pk=proposal.pk).update(explanation=explanation, components=explanation or {})
+    response = client_for(broker).get(reverse("deals:match", args=[proposal.pk]))
+    assert response.status_code == 200
+
+
+def test_match_page_highlights_terms_in_both_texts(client_for, broker, proposal):
+    text = client_for(broker).get(reverse("deals:match", args=[proposal.pk])).content.decode()
+    assert text.count('<mark class="hl-shared">光伏</mark>') >= 2  # title and description of the need
+    assert '<mark class="hl-synonym">太阳能电池</mark>' in text  # in the achievement
+    assert (
+        "synonym of 光伏"
+        in client_for(broker)
+        .get(reverse("deals:match", args=[proposal.pk]), HTTP_ACCEPT_LANGUAGE="en")
+        .content.decode()
+    )
+
+
+def test_confidential_need_text_only_for_staff_and_approved_sides(client_for, proposal, broker, researcher):
+    need = proposal.need
+    need.confidential = True
+    need.public_summary = "公开摘要：光伏回收"
+    need.save()
+    Match.objects.filter(pk=proposal.pk).update(requested_by=researcher, source="interest")
+    secret = "银、铝的分离"
+    assert secret not in client_for(researcher).get(reverse("deals:match", args=[proposal.pk])).content.decode()
+    assert secret in client_for(broker).get(reverse("deals:match", args=[proposal.pk])).content.decode()
+    services.match_approve(match=Match.objects.get(pk=proposal.pk), user=broker)
+    assert secret in client_for(researcher).get(reverse("deals:match", args=[proposal.pk])).content.decode()
