@@ -12,9 +12,15 @@ def _number(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def hbar_chart(*, labels: list[str], series: list[tuple[str, list]], title: str, label_width: int = 170) -> SafeString:
+def text_width(text: str) -> int:
+    """Rough width in pixels of 12px text: CJK characters are about twice as wide as Latin ones."""
+    return sum(12 if ord(ch) >= 0x2E80 else 7 for ch in text)
+
+
+def hbar_chart(*, labels: list[str], series: list[tuple[str, list]], title: str) -> SafeString:
     """Horizontal bars: one row per label, one bar per series in each row."""
     width, bar_h, gap = 720, 12, 10
+    label_width = min(340, max([text_width(label) for label in labels] + [60]) + 12)
     row_h = bar_h * len(series) + gap
     height = row_h * len(labels) + 10
     top = max([v for _, values in series for v in values] + [0]) or 1

@@ -80,8 +80,18 @@ def match_filter(
 
 
 def match_review_queue(*, sort: str = "score", **filters) -> QuerySet:
-    """Open proposals for brokers, best first (uses the ``match_queue_idx`` index on status, -score)."""
-    queryset = match_filter(_matches().filter(status=MatchStatus.PROPOSED), **filters)
+    """Open proposals between two published postings, best first (``match_queue_idx``: status, -score).
+
+    The matcher withdraws its own proposals when a posting stops being published; a request (expressed
+    interest) on such a posting stays proposed but leaves the queue until the posting is published again."""
+    queryset = match_filter(
+        _matches().filter(
+            status=MatchStatus.PROPOSED,
+            need__status=PostingStatus.PUBLISHED,
+            achievement__status=PostingStatus.PUBLISHED,
+        ),
+        **filters,
+    )
     return queryset.order_by(*SORTS.get(sort, SORTS["score"]))
 
 

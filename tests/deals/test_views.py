@@ -291,3 +291,10 @@ def test_confidential_need_text_only_for_staff_and_approved_sides(client_for, pr
     assert secret in client_for(broker).get(reverse("deals:match", args=[proposal.pk])).content.decode()
     services.match_approve(match=Match.objects.get(pk=proposal.pk), user=broker)
     assert secret in client_for(researcher).get(reverse("deals:match", args=[proposal.pk])).content.decode()
+
+
+def test_queue_leaves_out_requests_on_postings_no_longer_published(client_for, broker, need, achievement, owner):
+    services.interest_express(user=owner, posting=achievement, counterpart=need, message="")
+    assert achievement.title in client_for(broker).get(reverse("deals:queue")).content.decode()
+    type(need).objects.filter(pk=need.pk).update(status="closed")
+    assert achievement.title not in client_for(broker).get(reverse("deals:queue")).content.decode()
