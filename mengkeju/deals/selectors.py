@@ -95,7 +95,7 @@ def match_review_queue(*, sort: str = "score", **filters) -> QuerySet:
     return queryset.order_by(*SORTS.get(sort, SORTS["score"]))
 
 
-def match_get(*, user: User, pk: int, for_update: bool = False) -> Match:
+def match_get(*, user: User, pk: int) -> Match:
     """A match the user may see, else 404."""
     match = _matches().filter(pk=pk).first()
     if match is None or not permissions.can_view_match(user, match):

@@ -210,8 +210,14 @@ def interest_express(*, user: User, posting: Posting, counterpart: Posting, mess
                 requested_by=user,
                 message=message,
             )
-            match.full_clean()
-            match.save()
+            match.full_clean(validate_unique=False, validate_constraints=False)
+            try:
+                with transaction.atomic():
+                    match.save()
+            except IntegrityError:  # the matcher or another person created the pair a moment ago
+                raise ValidationError(
+                    _("This pair was proposed a moment ago; reload the page and try again."), code="conflict"
+                ) from None
         DealEvent.objects.create(match=match, actor=user, action=DealEvent.Action.REQUESTED, note=message)
         audit_log_record(
             actor=user, action="match.interest", target=match, summary=f"interest: {need.title} ↔ {achievement.title}"
