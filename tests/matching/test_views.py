@@ -143,6 +143,7 @@ def test_synonym_list_and_search(admin, client_for):
     for query in ("飞行", "航空", "无人机"):
         found = client.get(reverse("matching:synonyms"), {"q": query}).context["page"]
         assert [str(p) for p in found] == ["无人机 ~ 无人飞行器"], query
+    client.cookies["django_language"] = "en"
     html = client.get(reverse("matching:synonyms"), {"q": "不存在的词"}).content.decode()
     assert "<td>光伏</td>" not in html and "No pair contains this word." in html
 
