@@ -6,13 +6,16 @@ from django.utils import timezone
 
 from matching.models import Match, MatchStatus
 from mengkeju.core.models import AuditLog
-from mengkeju.deals.models import DealEvent
-from tests.factories import AchievementFactory
+from mengkeju.deals.models import ChallengeEntry, DealEvent
+from tests.factories import AchievementFactory, NeedFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_deals_is_idempotent(need, uni_u, broker, owner, capsys):
+def test_demo_deals_is_idempotent(need, uni_u, broker, owner, researcher, capsys):
+    challenge = NeedFactory(
+        organization=need.organization, is_challenge=True, deadline=timezone.localdate() + datetime.timedelta(days=9)
+    )
     type(need).objects.filter(pk=need.pk).update(published_at=timezone.now() - datetime.timedelta(days=60))
     need.refresh_from_db()
     for i in range(6):
@@ -28,6 +31,7 @@ def test_demo_deals_is_idempotent(need, uni_u, broker, owner, capsys):
         assert match.created_at < match.reviewed_at
         if match.contract_signed_on:
             assert need.published_at.date() < match.contract_signed_on <= timezone.localdate()
+    assert ChallengeEntry.objects.get().need == challenge
     events, logs = DealEvent.objects.count(), AuditLog.objects.count()
     call_command("demo_deals")
     assert (DealEvent.objects.count(), AuditLog.objects.count()) == (events, logs)

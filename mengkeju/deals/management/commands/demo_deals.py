@@ -10,12 +10,11 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from matching.models import DealStage, Match
 from mengkeju.core.models import Role, User
-from mengkeju.deals import selectors, services
+from mengkeju.deals import permissions, selectors, services
 from mengkeju.deals.models import DealEvent
 
 # what happens to the n-th approved proposal (cycled)
@@ -43,15 +42,20 @@ class Command(BaseCommand):
         if broker is None:
             self.stderr.write("demo deals: no broker user; run load_demo first")
             return
-        demo_orgs = list(
-            User.objects.filter(username__in=["enterprise", "researcher"]).values_list("organization_id", flat=True)
-        )
-        # the demo users' own organizations first, so that logging in as them shows introductions
-        ours = Q(need__organization_id__in=demo_orgs) | Q(achievement__organization_id__in=demo_orgs)
-        queue = selectors.match_review_queue().annotate(
-            ours=Case(When(ours, then=Value(0)), default=Value(1), output_field=IntegerField())
-        )
-        candidates = list(queue.order_by("ours", "-score", "id")[: options["approve"] + options["approve"] // 3])
+        # a few of each demo user's organization first, so that logging in as them shows introductions
+        queue = selectors.match_review_queue()
+        total = options["approve"] + options["approve"] // 3
+        picked: dict[int, Match] = {}
+        for username, side, share in (("enterprise", "need", 3), ("researcher", "achievement", 3)):
+            user = User.objects.filter(username=username).first()
+            if user and user.organization_id:
+                for match in queue.filter(**{f"{side}__organization_id": user.organization_id})[:share]:
+                    picked.setdefault(match.pk, match)
+        for match in queue[: total + len(picked)]:
+            if len(picked) >= total:
+                break
+            picked.setdefault(match.pk, match)
+        candidates = list(picked.values())[:total]
         approved = rejected = signed = 0
         with transaction.atomic():
             for index, match in enumerate(candidates):
@@ -72,7 +76,10 @@ class Command(BaseCommand):
                         extra = {"reason": "企业预算调整，项目暂缓（演示数据）"}
                     services.deal_stage_move(match=match, user=side, stage=stage, **extra)
                 self._spread(match, index)
-        self.stdout.write(f"demo deals: {approved} approved, {rejected} rejected, {signed} contracts signed")
+            entered = self._enter_a_challenge()
+        self.stdout.write(
+            f"demo deals: {approved} approved, {rejected} rejected, {signed} signed, {entered} challenge entry"
+        )
 
     def _spread(self, match: Match, index: int) -> None:
         """Move the times of one match's decision and stages to plausible dates after its need's publication."""
@@ -91,4 +98,24 @@ class Command(BaseCommand):
                 moment += step
             DealEvent.objects.filter(pk=event.pk).update(created_at=moment)
             if event.stage == DealStage.SIGNED:
-                Match.objects.filter(pk=match.pk).update(contract_signed_on=timezone.localtime(moment).date())
+                signed_on = timezone.localtime(moment).date()
+                Match.objects.filter(pk=match.pk).update(contract_signed_on=signed_on)
+                amount = Match.objects.get(pk=match.pk).contract_amount_wan
+                DealEvent.objects.filter(pk=event.pk).update(note=f"{amount:g} 万元, {signed_on:%Y-%m-%d}.")
+
+    def _enter_a_challenge(self) -> int:
+        """The demo researcher takes on the first open challenge with their newest achievement."""
+        researcher = User.objects.filter(username="researcher", is_active=True).first()
+        challenge = selectors.challenge_board().first()
+        if researcher is None or challenge is None:
+            return 0
+        achievement = selectors.counterpart_choices(user=researcher, posting=challenge).first()
+        if achievement is None or not permissions.can_enter_challenge(researcher, challenge):
+            return 0
+        services.challenge_enter(
+            user=researcher,
+            need=challenge,
+            achievement=achievement,
+            proposal="团队拟用六个月完成小试、十二个月完成中试验证，关键指标对标榜单要求（演示数据）。",
+        )
+        return 1
