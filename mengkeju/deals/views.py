@@ -28,6 +28,7 @@ from .forms import (
     MatchFilterForm,
     StageForm,
 )
+from .models import ChallengeEntry
 
 QUEUE_PAGE_SIZE = 50
 
@@ -256,6 +257,8 @@ def challenge_detail(request, pk: int):
             "need": need,
             "entries": entries,
             "is_open": services.challenge_is_open(need),
+            # the enterprise may still choose after the deadline (entries close, the choice follows)
+            "awarded": need.challenge_entries.filter(status=ChallengeEntry.Status.CHOSEN).exists(),
             "can_choose": permissions.can_choose_entry(user, need),
             "choose_form": ChooseEntryForm(),
             "entry_form": ChallengeEntryForm(achievements=achievements)

@@ -140,3 +140,20 @@ def test_board_lists_only_open_challenges(org_a, challenge):
     assert list(selectors.challenge_board()) == [challenge]
     assert not services.challenge_is_open(past)
     assert ChallengeEntry.objects.count() == 0
+
+
+def test_the_enterprise_chooses_after_the_deadline(client_for, challenge, achievement, researcher, owner):
+    entry = services.challenge_enter(user=researcher, need=challenge, achievement=achievement, proposal="p")
+    type(challenge).objects.filter(pk=challenge.pk).update(
+        deadline=timezone.localdate() - datetime.timedelta(days=1), status="expired"
+    )
+    page = client_for(owner).get(f"/deals/challenges/{challenge.pk}/").content.decode()
+    assert f"/deals/challenges/entries/{entry.pk}/choose/" in page
+    assert list(selectors.challenge_board()) == []
+    client_for(owner).post(f"/deals/challenges/entries/{entry.pk}/choose/")
+    entry.refresh_from_db()
+    assert entry.status == ChallengeEntry.Status.CHOSEN
+    assert (
+        f"/deals/challenges/entries/{entry.pk}/choose/"
+        not in client_for(owner).get(f"/deals/challenges/{challenge.pk}/").content.decode()
+    )
