@@ -236,7 +236,46 @@ class IndexTerm(models.Model):
         indexes = [
             # re-indexing or withdrawing one posting deletes its rows
             models.Index(fields=["kind", "posting_id"], name="matching_it_posting_idx"),
+            # candidate retrieval: the postings where a term weighs most (top-M of each query term)
+            models.Index(fields=["kind", "term", "-weight", "posting_id"], name="matching_it_impact_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.term} → {self.kind} #{self.posting_id}"
+
+
+class IndexTermStat(models.Model):
+    """Document frequency of an index term: in how many indexed postings of a kind it occurs. Kept in
+    step by ``matching.services.postings_index``/``posting_unindex`` (upserts of the difference) and
+    recounted from ``IndexTerm`` at the start of every full run; BM25 reads it instead of counting."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=PostingKind.choices)
+    term = models.CharField(_("term"), max_length=64)
+    df = models.IntegerField(_("document frequency"), default=0)
+
+    class Meta:
+        verbose_name = _("index term statistic")
+        verbose_name_plural = _("index term statistics")
+        constraints = [
+            # document frequencies of a query's terms; the upsert's conflict target
+            models.UniqueConstraint(fields=["kind", "term"], name="matching_indextermstat_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.term}: {self.df}"
+
+
+class IndexKindStat(models.Model):
+    """Totals of the indexed postings of a kind (count, weighted lengths) for BM25's averages."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=PostingKind.choices, unique=True)
+    postings = models.IntegerField(_("indexed postings"), default=0)
+    total_length = models.FloatField(_("total weighted length"), default=0.0)
+    total_gram_length = models.FloatField(_("total weighted bigram length"), default=0.0)
+
+    class Meta:
+        verbose_name = _("index statistic")
+        verbose_name_plural = _("index statistics")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.postings}"

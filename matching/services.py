@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Avg, Case, Count, F, FloatField, Q, Sum, Value, When
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +31,7 @@ from achievements.models import Achievement
 from mengkeju.lib.textanalysis import default_analyzer, normalize, reset_default_analyzer
 from needs.models import TechnicalNeed
 
+from . import index
 from .models import IndexedPosting, IndexTerm, Match, MatchRun, MatchSource, MatchStatus, PostingKind, Synonym
 from .scoring import ALGORITHM_VERSION, Query, Scored, Scorer, Side, Stats
 
@@ -51,6 +54,22 @@ def threshold_default() -> float:
 
 def candidate_limit() -> int:
     return getattr(settings, "MATCHING_CANDIDATES", 300)
+
+
+def need_candidate_limit() -> int:
+    return getattr(settings, "MATCHING_NEED_CANDIDATES", 100)
+
+
+def retrieval_terms() -> int:
+    return getattr(settings, "MATCHING_RETRIEVAL_TERMS", 40)
+
+
+def postings_per_term() -> int:
+    return getattr(settings, "MATCHING_POSTINGS_PER_TERM", 500)
+
+
+def max_df_share() -> float:
+    return getattr(settings, "MATCHING_MAX_DF_SHARE", 0.2)
 
 
 def chunk_size_default() -> int:
@@ -172,11 +191,27 @@ def postings_index(*, kind: str, postings: Iterable, analyzer=None) -> int:
             )
         )
         terms += _index_rows(kind, posting.pk, features)
+    delta: Counter[str] = Counter(row.term for row in terms)
     with transaction.atomic():
+        # lock the postings' current index rows, so two re-indexings of one posting apply their
+        # statistics one after the other
+        old = list(
+            IndexedPosting.objects.select_for_update()
+            .filter(kind=kind, posting_id__in=ids)
+            .values_list("length", "gram_length")
+        )
+        delta.subtract(IndexTerm.objects.filter(kind=kind, posting_id__in=ids).values_list("term", flat=True))
         IndexTerm.objects.filter(kind=kind, posting_id__in=ids).delete()
         IndexedPosting.objects.filter(kind=kind, posting_id__in=ids).delete()
         IndexedPosting.objects.bulk_create(entries, batch_size=500)
         IndexTerm.objects.bulk_create(terms, batch_size=2000)
+        index.stats_add(
+            kind,
+            delta,
+            postings=len(entries) - len(old),
+            length=sum(e.length for e in entries) - sum(o[0] for o in old),
+            gram_length=sum(e.gram_length for e in entries) - sum(o[1] for o in old),
+        )
     return len(entries)
 
 
@@ -190,8 +225,18 @@ def postings_index_ids(*, kind: str, ids: Iterable[int], batch_size: int = 500) 
 
 
 def posting_unindex(*, kind: str, posting_id: int) -> None:
-    IndexTerm.objects.filter(kind=kind, posting_id=posting_id).delete()
-    IndexedPosting.objects.filter(kind=kind, posting_id=posting_id).delete()
+    with transaction.atomic():
+        old = list(
+            IndexedPosting.objects.select_for_update()
+            .filter(kind=kind, posting_id=posting_id)
+            .values_list("length", "gram_length")
+        )
+        if not old:
+            return
+        terms = Counter(IndexTerm.objects.filter(kind=kind, posting_id=posting_id).values_list("term", flat=True))
+        IndexTerm.objects.filter(kind=kind, posting_id=posting_id).delete()
+        IndexedPosting.objects.filter(kind=kind, posting_id=posting_id).delete()
+        index.stats_add(kind, {t: -n for t, n in terms.items()}, postings=-1, length=-old[0][0], gram_length=-old[0][1])
 
 
 def published(kind: str):
@@ -219,62 +264,38 @@ def index_refresh(*, kind: str, batch_size: int = 500, full: bool = False) -> in
 # --- retrieval and scoring -----------------------------------------------------------------------
 
 
-@dataclass
-class SideStats:
-    n: int
-    avg_length: float
-    avg_gram_length: float
+SideStats = index.SideStats
 
 
 def side_stats(kind: str) -> SideStats:
-    agg = IndexedPosting.objects.filter(kind=kind).aggregate(n=Count("id"), a=Avg("length"), g=Avg("gram_length"))
-    return SideStats(agg["n"] or 0, agg["a"] or 1.0, agg["g"] or 1.0)
+    return index.side_stats(kind)
 
 
 def document_frequencies(kind: str, terms: Iterable[str]) -> dict[str, int]:
-    terms = sorted({t for t in terms if len(t) <= MAX_TERM_LENGTH})
-    df: dict[str, int] = {}
-    for start in range(0, len(terms), 500):
-        rows = (
-            IndexTerm.objects.filter(kind=kind, term__in=terms[start : start + 500])
-            .values("term")
-            .annotate(n=Count("id"))
-            .values_list("term", "n")
-        )
-        df.update(rows)
-    return df
+    return index.document_frequencies(kind, terms, max_length=MAX_TERM_LENGTH)
 
 
-def _stats_for(doc_kind: str, terms: Iterable[str], grams: Iterable[str], base: SideStats) -> Stats:
-    df = document_frequencies(doc_kind, list(terms) + [GRAM_PREFIX + g for g in grams])
+def _stats_for(base: SideStats, df: dict[str, int]) -> Stats:
     gram_df = {k[len(GRAM_PREFIX) :]: v for k, v in df.items() if k.startswith(GRAM_PREFIX)}
     return Stats(base.n, df, gram_df, base.avg_length, base.avg_gram_length)
 
 
-def _candidates(kind: str, weights: dict[str, float], limit: int, exclude: Iterable[int] = ()) -> list[int]:
-    """Postings of ``kind`` with the highest sum of weight × saturated frequency over ``weights``'s terms."""
-    if not weights:
-        return []
-    coef = Case(*[When(term=t, then=Value(w)) for t, w in weights.items()], output_field=FloatField())
-    rows = (
-        IndexTerm.objects.filter(kind=kind, term__in=list(weights))
-        .exclude(posting_id__in=list(exclude))
-        .values("posting_id")
-        .annotate(s=Sum(coef * F("weight") / (F("weight") + Value(1.2))))
-        .order_by("-s", "posting_id")
-        .values_list("posting_id", flat=True)[:limit]
-    )
-    return list(rows)
+def _df_of(kind: str, expanded: dict, grams: dict) -> dict[str, int]:
+    return document_frequencies(kind, list(expanded) + [GRAM_PREFIX + g for g in grams])
 
 
-def _retrieval_weights(kind: str, expanded: dict, grams: dict, base: SideStats) -> dict[str, float]:
+def _candidates(kind: str, weights: dict[str, float], limit: int) -> list[int]:
+    """The best postings of ``kind`` for the query's heaviest terms (``MATCHING_RETRIEVAL_TERMS``), each
+    term contributing its ``MATCHING_POSTINGS_PER_TERM`` heaviest postings."""
+    best = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[: retrieval_terms()]
+    return index.top_postings(kind, dict(best), per_term=postings_per_term(), limit=limit)
+
+
+def _retrieval_weights(expanded: dict, grams: dict, base: SideStats, df: dict[str, int]) -> dict[str, float]:
     """Query terms worth looking up: weight × idf, leaving out terms found in most postings."""
-    df = document_frequencies(kind, list(expanded) + [GRAM_PREFIX + g for g in grams])
-    cap = max(50, base.n // 5)
+    cap = max(50, int(base.n * max_df_share()))
     weights = {}
     n = max(base.n, 1)
-    import math
-
     for term, (w, _source) in expanded.items():
         d = df.get(term, 0)
         if 0 < d <= cap:
@@ -320,15 +341,14 @@ def rank_for(*, kind: str, posting_id: int, top_k: int | None = None, threshold:
     related = related_clusters()
     ach_stats = side_stats(PostingKind.ACHIEVEMENT)
     if kind == PostingKind.NEED:
-        probe = Scorer(stats=Stats(ach_stats.n, {}, {}, ach_stats.avg_length, ach_stats.avg_gram_length))
         expanded = analyzer.expand(own.terms)
         grams = own.grams = analyzer.expand_grams(own.grams, expanded)
-        weights = _retrieval_weights(PostingKind.ACHIEVEMENT, expanded, grams, ach_stats)
+        df = _df_of(PostingKind.ACHIEVEMENT, expanded, grams)
+        weights = _retrieval_weights(expanded, grams, ach_stats, df)
         candidates = _load_sides(
             PostingKind.ACHIEVEMENT, _candidates(PostingKind.ACHIEVEMENT, weights, candidate_limit())
         )
-        stats = _stats_for(PostingKind.ACHIEVEMENT, expanded, grams, ach_stats)
-        scorer = Scorer(stats=stats, related=related, weights=probe.w)
+        scorer = Scorer(stats=_stats_for(ach_stats, df), related=related)
         q = scorer.query(own, expanded)
         scored = scorer.rank(q, [candidates[k] for k in sorted(candidates)], top_k=top_k, threshold=threshold)
         return [(posting_id, s.key, s) for s in scored]
@@ -336,15 +356,20 @@ def rank_for(*, kind: str, posting_id: int, top_k: int | None = None, threshold:
     need_stats = side_stats(PostingKind.NEED)
     expanded = analyzer.expand(own.terms)
     grams = analyzer.expand_grams(own.grams, expanded)
-    weights = _retrieval_weights(PostingKind.NEED, expanded, grams, need_stats)
-    needs = _load_sides(PostingKind.NEED, _candidates(PostingKind.NEED, weights, candidate_limit() // 3))
-    results = []
+    weights = _retrieval_weights(expanded, grams, need_stats, _df_of(PostingKind.NEED, expanded, grams))
+    needs = _load_sides(PostingKind.NEED, _candidates(PostingKind.NEED, weights, need_candidate_limit()))
+    queries = {}
     for need_id in sorted(needs):
         side = needs[need_id]
         exp = analyzer.expand(side.terms)
         side.grams = analyzer.expand_grams(side.grams, exp)
-        stats = _stats_for(PostingKind.ACHIEVEMENT, exp, side.grams, ach_stats)
-        scorer = Scorer(stats=stats, related=related)
+        queries[need_id] = (side, exp)
+    # one look-up of the achievement-side document frequencies for all candidate needs
+    terms = {t for _side, exp in queries.values() for t in exp}
+    terms |= {GRAM_PREFIX + g for side, _exp in queries.values() for g in side.grams}
+    scorer = Scorer(stats=_stats_for(ach_stats, document_frequencies(PostingKind.ACHIEVEMENT, terms)), related=related)
+    results = []
+    for need_id, (side, exp) in queries.items():
         s = scorer.score(scorer.query(side, exp), own)
         if s.score > threshold:
             results.append((need_id, posting_id, s))
@@ -460,6 +485,7 @@ def match_run_prepare(*, run_id: int, chunk_size: int | None = None) -> list[lis
         return []
     for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
         index_refresh(kind=kind)
+        index.stats_rebuild(kind)  # exact document frequencies for the whole run
     size = chunk_size or chunk_size_default()
     ids = list(TechnicalNeed.objects.filter(status="published").order_by("pk").values_list("pk", flat=True))
     chunks = [ids[i : i + size] for i in range(0, len(ids), size)]

@@ -82,3 +82,31 @@ def test_publication_enqueues_the_match_on_commit(corpus, django_capture_on_comm
     services.index_refresh(kind=PostingKind.ACHIEVEMENT)  # the eager task ran before the achievements were indexed
     services.posting_match(kind=PostingKind.NEED, posting_id=corpus["need"].pk)
     assert Match.objects.filter(need=corpus["need"]).exists()
+
+
+@pytest.mark.django_db
+def test_index_statistics_stay_equal_to_a_recount(indexed):
+    from matching import index
+    from matching.models import IndexKindStat, IndexTermStat
+
+    def snapshot():
+        terms = sorted(IndexTermStat.objects.filter(df__gt=0).values_list("kind", "term", "df"))
+        kinds = {
+            row[0]: (row[1], pytest.approx(row[2]), pytest.approx(row[3]))
+            for row in IndexKindStat.objects.values_list("kind", "postings", "total_length", "total_gram_length")
+        }
+        return terms, kinds
+
+    services.posting_withdrawn(posting=indexed["noise"][0])  # unindex
+    hit = indexed["hit"]
+    hit.title, hit.keywords = "奶牛乳腺炎快速诊断试剂盒", ["乳腺炎", "快速诊断"]
+    hit.save()
+    services.postings_index(kind=PostingKind.ACHIEVEMENT, postings=[services.published("achievement").get(pk=hit.pk)])
+    services.postings_index(kind=PostingKind.ACHIEVEMENT, postings=[services.published("achievement").get(pk=hit.pk)])
+    services.posting_unindex(kind=PostingKind.NEED, posting_id=indexed["need"].pk + 1000)  # not indexed: no-op
+    kept = snapshot()
+    assert dict(kept[1])["achievement"][0] == 6  # 2 hits + 4 of the 5 noise postings
+    for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
+        index.stats_rebuild(kind)
+    assert snapshot() == kept
+    assert IndexTermStat.objects.get(kind="achievement", term="乳腺炎").df == 2  # the cross hit and the edited hit

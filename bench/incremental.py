@@ -1,0 +1,136 @@
+"""Incremental match of one new need against N published achievements.
+
+    python bench/incremental.py --n 10000                      # SQLite (a file, dropped at exit)
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/incremental.py --n 100000
+
+Loads N synthetic achievements (mixed from the CSL abstracts, see bench/common.py) with their index rows,
+then publishes the 26 needs of the dev set and 24 synthetic needs one by one and times
+``matching.services.posting_match`` (index the need, retrieve candidates from the inverted index, score
+them, save the proposals) — what the Celery task runs. Baseline, measured in the same run: a brute-force
+Python loop scoring every achievement with the same scorer (features already in memory). Also prints how
+many of the brute-force top 10 the indexed retrieval finds (retrieval recall).
+"""
+
+import argparse
+import statistics
+import time
+
+from common import DEV, django_on_throwaway_db, load_indexed, percentile, read_jsonl, synthetic_records
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=10000, help="published achievements (default 10000)")
+    parser.add_argument("--baseline-queries", type=int, default=10, help="queries timed with brute force")
+    parser.add_argument(
+        "--configs",
+        default="",
+        help="retrieval settings to compare on the same data, CANDIDATES:TERMS:PER_TERM,... "
+        "(MATCHING_CANDIDATES, MATCHING_RETRIEVAL_TERMS, MATCHING_POSTINGS_PER_TERM); default: settings",
+    )
+    args = parser.parse_args()
+
+    vendor = django_on_throwaway_db()
+    from django.conf import settings
+    from django.db import connection
+
+    from matching import services
+    from matching.models import IndexedPosting, Match
+    from matching.scoring import Scorer, Stats
+    from mengkeju.core.models import IndustryCluster, Organization
+    from mengkeju.lib.textanalysis import default_analyzer
+    from needs.models import TechnicalNeed
+
+    print(f"backend {vendor}, {args.n} achievements")
+    t0 = time.perf_counter()
+    load_indexed("achievement", synthetic_records(args.n), progress=lambda m: None)
+    print(f"loaded and indexed in {time.perf_counter() - t0:.0f} s")
+
+    needs = read_jsonl(DEV / "needs.jsonl")
+    for i, r in enumerate(synthetic_records(24, seed=99, prefix="B-N")):
+        needs.append({**r, "budget_min_wan": 10, "budget_max_wan": 100 + i})
+    clusters = {c.name_zh: c for c in IndustryCluster.objects.all()}
+    org, _ = Organization.objects.get_or_create(name="bench-need-org", defaults={"kind": "enterprise"})
+
+    def publish(record) -> TechnicalNeed:
+        return TechnicalNeed.objects.create(
+            external_id=record["external_id"],
+            title=record["title"][:200],
+            description=record["description"],
+            keywords=record["keywords"],
+            cluster=clusters[record["cluster"]],
+            organization=org,
+            budget_min_wan=record.get("budget_min_wan"),
+            budget_max_wan=record.get("budget_max_wan"),
+            status="published",
+        )
+
+    analyzer = default_analyzer()
+    warm = publish({**needs[0], "external_id": "warm-up"})
+    services.posting_match(kind="need", posting_id=warm.pk)
+
+    # brute force: every achievement scored in Python (features and statistics in memory, not timed)
+    rows = IndexedPosting.objects.filter(kind="achievement").values_list("posting_id", "features")
+    docs = [services.side_from_features(pid, f) for pid, f in rows.iterator(chunk_size=2000)]
+    stats = Stats.from_sides(docs)
+    related = services.related_clusters()
+    published_needs = [publish(record) for record in needs]
+    for need in published_needs:
+        services.postings_index(kind="need", postings=[services.published("need").get(pk=need.pk)])
+    brute, expected = [], {}
+    for need in published_needs[: args.baseline_queries]:
+        side = services._load_sides("need", [need.pk])[need.pk]
+        t = time.perf_counter()
+        expanded = analyzer.expand(side.terms)
+        side.grams = analyzer.expand_grams(side.grams, expanded)
+        scorer = Scorer(stats=stats, related=related)
+        top = scorer.rank(scorer.query(side, expanded), docs, top_k=10)
+        brute.append(time.perf_counter() - t)
+        expected[need.pk] = [s.key for s in top]
+    b50 = percentile(brute, 50)
+    ms = lambda v: f"{v * 1000:.1f} ms"  # noqa: E731
+    print(
+        f"baseline brute force over {len(docs)} achievements ({len(brute)} needs): p50 {ms(b50)}  "
+        f"p95 {ms(percentile(brute, 95))}"
+    )
+
+    configs = [c.split(":") for c in args.configs.split(",") if c] or [[None, None, None]]
+    for candidates, terms, per_term in configs:
+        if candidates:
+            settings.MATCHING_CANDIDATES = int(candidates)
+            settings.MATCHING_RETRIEVAL_TERMS = int(terms)
+            settings.MATCHING_POSTINGS_PER_TERM = int(per_term)
+        label = (
+            f"candidates {services.candidate_limit()}, terms {services.retrieval_terms()}, "
+            f"postings/term {services.postings_per_term()}"
+        )
+        Match.objects.all().delete()
+        timings, rank_timings, overlap = [], [], []
+        for need in published_needs:
+            t = time.perf_counter()
+            services.posting_match(kind="need", posting_id=need.pk)
+            timings.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            ranked = services.rank_for(kind="need", posting_id=need.pk, threshold=0.0)
+            rank_timings.append(time.perf_counter() - t)
+            if need.pk in expected and expected[need.pk]:
+                found = {a for _n, a, _s in ranked}
+                overlap.append(len(set(expected[need.pk]) & found) / len(expected[need.pk]))
+        p50, p95 = percentile(timings, 50), percentile(timings, 95)
+        print(f"[{label}] {len(timings)} needs, {Match.objects.count()} proposals")
+        print(
+            f"  posting_match (index + retrieve + score + save): p50 {ms(p50)}  p95 {ms(p95)}  max {ms(max(timings))}"
+        )
+        print(
+            f"  rank_for (retrieve + score): p50 {ms(percentile(rank_timings, 50))}  "
+            f"p95 {ms(percentile(rank_timings, 95))}"
+        )
+        print(
+            f"  ratio baseline p50 / posting_match p50: {b50 / p50:.1f}x; "
+            f"retrieval recall of the brute-force top 10: {statistics.mean(overlap):.3f}"
+        )
+        print(f"  target p95 <= 100 ms: {'met' if p95 <= 0.1 else 'MISSED'} ({connection.vendor}, n={args.n})")
+
+
+if __name__ == "__main__":
+    main()
