@@ -43,6 +43,8 @@ demo: migrate
 
 run: messages demo
 	$(MANAGE) match --all
+	@# demo introductions are "mailed" into memory, so the demo logins below stay readable
+	EMAIL_URL=locmem:// $(MANAGE) demo_deals
 	$(MANAGE) collectstatic --noinput -v 0
 	@echo
 	@echo "Demo logins (printed by load_demo above): admin / broker / enterprise / researcher, password mengkeju-demo"

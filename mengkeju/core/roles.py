@@ -25,7 +25,7 @@ ROLE_PERMISSIONS = {
         "matching.review_match",
     ],
 }
-ADMIN_APPS = ("core", "needs", "achievements", "matching")
+ADMIN_APPS = ("core", "needs", "achievements", "matching", "deals", "notifications")
 
 
 def sync_role_groups(**kwargs) -> None:

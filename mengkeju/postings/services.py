@@ -161,7 +161,8 @@ def postings_expire_due(*, model: type[Posting], today: datetime.date | None = N
     return expired
 
 
-def _save(posting: Posting, cooperation_modes) -> Posting:
+def posting_save(*, posting: Posting, cooperation_modes: list[CooperationMode] | None = None) -> Posting:
+    """Index the public text for search, validate and save (status is the caller's business)."""
     posting.search_tokens = f" {segment_for_index(posting.searchable_text())} "
     posting.full_clean(exclude=["search_tokens"])
     posting.save()
@@ -177,7 +178,7 @@ def posting_create(
     if not permissions.can_create(user, model):
         raise PermissionDenied(_("Your role cannot create this kind of posting."))
     posting = model(**data, organization=user.organization, created_by=user, status=S.DRAFT)
-    return _save(posting, cooperation_modes)
+    return posting_save(posting=posting, cooperation_modes=cooperation_modes)
 
 
 @transaction.atomic
@@ -202,7 +203,7 @@ def posting_update(
     elif was_published:
         posting.status = S.PENDING
         posting.submitted_at = timezone.now()
-    _save(posting, cooperation_modes)
+    posting_save(posting=posting, cooperation_modes=cooperation_modes)
     if was_published:
         audit_log_record(
             actor=user,

@@ -20,7 +20,6 @@ from achievements.models import IP_TYPE_BY_CHINESE, MATURITY_BY_CHINESE, Achieve
 from mengkeju.core.models import CooperationMode, IndustryCluster, Organization, Role, User
 from mengkeju.postings import services as posting_services
 from mengkeju.postings.models import Posting, PostingStatus
-from mengkeju.postings.search import segment_for_index
 from needs.models import TechnicalNeed
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
@@ -134,6 +133,9 @@ def load_postings(*, kind: str, path: Path, users: dict[str, User]) -> int:
     return len(new_rows)
 
 
+DEMO_CONTACT_NAMES = ["张经理", "王老师", "李工", "赵主任", "刘博士", "陈经理", "杨老师", "高工", "孙主任", "马博士"]
+
+
 def dress_for_demo(*, model: type[Posting], rows: list[dict], new_ids: set[str], users: dict[str, User]) -> None:
     """Make the freshly imported postings look lived-in: publication dates spread over the last half
     year, deadlines on some needs, the region of the organization where the row has none, the demo
@@ -159,16 +161,12 @@ def dress_for_demo(*, model: type[Posting], rows: list[dict], new_ids: set[str],
         for field in ("confidential", "public_summary", "is_challenge", "challenge_bounty_wan"):
             if field in extra:
                 setattr(posting, field, extra[field])
-        _save(posting, None)  # the public text may have changed (confidential): index it again
-
-
-def _save(posting: Posting, cooperation_modes: list[CooperationMode] | None) -> None:
-    # as mengkeju.postings.services._save: index the public text, validate, save, set the modes
-    posting.search_tokens = f" {segment_for_index(posting.searchable_text())} "
-    posting.full_clean(exclude=["search_tokens"])
-    posting.save()
-    if cooperation_modes is not None:
-        posting.cooperation_modes.set(cooperation_modes)
+        if not posting.contact_name:  # demo contact details, revealed to the other side of an approved match
+            posting.contact_name = DEMO_CONTACT_NAMES[index % len(DEMO_CONTACT_NAMES)]
+            posting.contact_phone = f"0471-{6100000 + index * 7919 % 900000}"
+            posting.contact_email = f"contact-{posting.external_id.lower()}@example.org"
+        # the public text may have changed (confidential): index it again
+        posting_services.posting_save(posting=posting)
 
 
 def ensure_own_postings(rows: list[dict], *, users: dict[str, User]) -> None:
