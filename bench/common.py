@@ -167,7 +167,7 @@ def load_indexed(kind: str, records: list[dict], *, progress=print) -> list[int]
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from matching import services
+    from matching import index, services
     from matching.models import IndexedPosting
     from mengkeju.core.models import IndustryCluster, Organization
     from mengkeju.lib.textanalysis import default_analyzer
@@ -226,13 +226,11 @@ def load_indexed(kind: str, records: list[dict], *, progress=print) -> list[int]
                         analyzer_version=version,
                     )
                 )
-                terms += [(kind, t.term, t.posting_id, t.weight) for t in services._index_rows(kind, posting.pk, f)]
+                terms += services._index_rows(kind, posting.pk, f)
             IndexedPosting.objects.bulk_create(entries, batch_size=1000)
-            _copy_terms(connection, terms)
+            index.insert_terms(terms)
         ids += [p.pk for p in rows]
         progress(f"  {kind}s loaded: {len(ids)} ({time.perf_counter() - started:.0f} s)")
-    from matching import index
-
     index.stats_rebuild(kind)  # the rows went in without the services' bookkeeping
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -242,19 +240,6 @@ def load_indexed(kind: str, records: list[dict], *, progress=print) -> list[int]
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     return ids
-
-
-def _copy_terms(connection, rows: list[tuple]) -> None:
-    from matching.models import IndexTerm
-
-    table = IndexTerm._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} (kind, term, posting_id, weight) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            cursor.executemany(f"INSERT INTO {table} (kind, term, posting_id, weight) VALUES (%s, %s, %s, %s)", rows)
 
 
 def percentile(values: list[float], p: float) -> float:

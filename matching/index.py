@@ -43,6 +43,21 @@ def _upsert(sql_table: str, columns: list[str], conflict: list[str], add: list[s
             cursor.executemany(sql, rows[start : start + 1000])
 
 
+def insert_terms(rows: list[tuple[str, str, int, float]]) -> None:
+    """Index rows (kind, term, posting_id, weight), in bulk: COPY on PostgreSQL, executemany elsewhere
+    (several times faster than ``bulk_create`` for the ~150 rows of every posting)."""
+    table = IndexTerm._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} (kind, term, posting_id, weight) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            sql = f"INSERT INTO {table} (kind, term, posting_id, weight) VALUES (%s, %s, %s, %s)"
+            for start in range(0, len(rows), 5000):
+                cursor.executemany(sql, rows[start : start + 5000])
+
+
 def stats_add(kind: str, term_delta: Mapping[str, int], *, postings: int, length: float, gram_length: float):
     """Apply the change of one (un)indexing; call inside its transaction."""
     rows = [(kind, term, d) for term, d in sorted(term_delta.items()) if d]

@@ -228,11 +228,8 @@ class IndexTerm(models.Model):
     class Meta:
         verbose_name = _("index term")
         verbose_name_plural = _("index terms")
-        constraints = [
-            # candidate retrieval: postings of one kind containing any of the query's terms, and the
-            # document frequency of a term (COUNT over the same index range)
-            models.UniqueConstraint(fields=["kind", "term", "posting_id"], name="matching_indexterm_unique"),
-        ]
+        # no unique constraint on (kind, term, posting): the rows of a posting are written only together
+        # with its IndexedPosting row (unique), after deleting the old ones under a row lock
         indexes = [
             # re-indexing or withdrawing one posting deletes its rows
             models.Index(fields=["kind", "posting_id"], name="matching_it_posting_idx"),

@@ -155,15 +155,13 @@ def side_from_features(key, features: dict) -> Side:
     )
 
 
-def _index_rows(kind: str, posting_id: int, features: dict) -> list[IndexTerm]:
+def _index_rows(kind: str, posting_id: int, features: dict) -> list[tuple[str, str, int, float]]:
+    """(kind, term, posting_id, weight) rows of ``IndexTerm`` for one posting."""
     rows = [
-        IndexTerm(kind=kind, term=term, posting_id=posting_id, weight=weight)
-        for term, weight in features["terms"].items()
-        if len(term) <= MAX_TERM_LENGTH
+        (kind, term, posting_id, weight) for term, weight in features["terms"].items() if len(term) <= MAX_TERM_LENGTH
     ]
     rows += [
-        IndexTerm(kind=kind, term=GRAM_PREFIX + gram, posting_id=posting_id, weight=features["grams"].get(gram, 1.0))
-        for gram in features["head_grams"]
+        (kind, GRAM_PREFIX + gram, posting_id, features["grams"].get(gram, 1.0)) for gram in features["head_grams"]
     ]
     return rows
 
@@ -191,7 +189,7 @@ def postings_index(*, kind: str, postings: Iterable, analyzer=None) -> int:
             )
         )
         terms += _index_rows(kind, posting.pk, features)
-    delta: Counter[str] = Counter(row.term for row in terms)
+    delta: Counter[str] = Counter(row[1] for row in terms)
     with transaction.atomic():
         # lock the postings' current index rows, so two re-indexings of one posting apply their
         # statistics one after the other
@@ -204,7 +202,7 @@ def postings_index(*, kind: str, postings: Iterable, analyzer=None) -> int:
         IndexTerm.objects.filter(kind=kind, posting_id__in=ids).delete()
         IndexedPosting.objects.filter(kind=kind, posting_id__in=ids).delete()
         IndexedPosting.objects.bulk_create(entries, batch_size=500)
-        IndexTerm.objects.bulk_create(terms, batch_size=2000)
+        index.insert_terms(terms)
         index.stats_add(
             kind,
             delta,

@@ -20,6 +20,7 @@ reading the ``Synonym`` table); without one, the starter list in ``data/synonyms
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -52,6 +53,9 @@ SYNONYM_FACTOR = 0.85
 # jieba's general dictionary lists many fragments with tiny counts (化剂, 氧化碳); a sub-word must be a
 # domain or synonym term, or a general word at least this frequent.
 MIN_SUBWORD_FREQ = 10
+# memoised jieba cuts (runs of Chinese characters) and sub-words, per analyser
+CUT_CACHE_SIZE = 50_000
+SUBWORD_CACHE_SIZE = 200_000
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # A latin/greek/digit word, possibly with inner joiners: pet, 5g, co2, cuo-zno-zro2, sio2/si3n4, li-ion.
@@ -168,6 +172,12 @@ class Analyzer:
         self.synonyms: dict[str, tuple[str, ...]] = {k: tuple(sorted(v)) for k, v in sorted(groups.items())}
         self._tokenizer = None
         self._lock = threading.Lock()
+        # jieba is the slow part: the same runs of Chinese text (a title, a sentence) are cut again and
+        # again — by search indexing, by each of the matcher's features, across postings — so cuts and
+        # sub-words are memoised per analyser (results are immutable tuples; a new synonym list means a
+        # new analyser, hence fresh caches)
+        self._cut = functools.lru_cache(maxsize=CUT_CACHE_SIZE)(self._cut_uncached)
+        self._subwords = functools.lru_cache(maxsize=SUBWORD_CACHE_SIZE)(self._subwords_uncached)
 
     @property
     def tokenizer(self):
@@ -187,7 +197,7 @@ class Analyzer:
         for match in _PIECE_RE.finditer(text):
             han, latin, hyphen = match.groups()
             if han:
-                cut = [w for w in self.tokenizer.cut(han, HMM=True) if w]
+                cut = list(self._cut(han))
                 if prefix and cut and match.start() == prefix_end:
                     cut[0] = prefix + cut[0]
                 elif prefix:
@@ -213,8 +223,17 @@ class Analyzer:
         """Precise segmentation, normalised, stopwords and bare numbers removed, in reading order."""
         return [w for w in self._words(text) if self._keep(w)]
 
+    def _cut_uncached(self, han: str) -> tuple[str, ...]:
+        return tuple(w for w in self.tokenizer.cut(han, HMM=True) if w)
+
     def subwords(self, token: str) -> list[str]:
         """Dictionary words inside a compound token (乳房炎 → 乳房), and parts of a mixed token."""
+        return list(self._subwords(token))
+
+    def _subwords_uncached(self, token: str) -> tuple[str, ...]:
+        return tuple(self._find_subwords(token))
+
+    def _find_subwords(self, token: str) -> list[str]:
         if not _HAN_RE.search(token):
             parts = _JOINERS_RE.split(token) if _JOINERS_RE.search(token) else []
             return [p for p in parts if len(p) >= 2 and self._keep(p)]
