@@ -160,6 +160,25 @@ class MatchRun(TimeStampedModel):
         return None
 
 
+class MatchRunChunk(models.Model):
+    """One chunk of a full run's needs; ``done_at`` is set once, so a chunk delivered twice (late
+    acknowledgement after a lost worker) is counted once in the run's progress."""
+
+    run = models.ForeignKey(MatchRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField(_("number"))
+    need_ids = models.JSONField(_("needs"), default=list)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("matching run chunk")
+        verbose_name_plural = _("matching run chunks")
+        ordering = ["run", "number"]
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="matching_matchrunchunk_unique")]
+
+    def __str__(self) -> str:
+        return f"#{self.run_id}.{self.number}"
+
+
 class Synonym(TimeStampedModel):
     """Two words the matcher treats as the same thing (光伏 ~ 太阳能电池); edited by admins."""
 

@@ -32,7 +32,17 @@ from mengkeju.lib.textanalysis import default_analyzer, normalize, reset_default
 from needs.models import TechnicalNeed
 
 from . import index
-from .models import IndexedPosting, IndexTerm, Match, MatchRun, MatchSource, MatchStatus, PostingKind, Synonym
+from .models import (
+    IndexedPosting,
+    IndexTerm,
+    Match,
+    MatchRun,
+    MatchRunChunk,
+    MatchSource,
+    MatchStatus,
+    PostingKind,
+    Synonym,
+)
 from .scoring import ALGORITHM_VERSION, Query, Scored, Scorer, Side, Stats
 
 logger = logging.getLogger(__name__)
@@ -53,7 +63,7 @@ def threshold_default() -> float:
 
 
 def candidate_limit() -> int:
-    return getattr(settings, "MATCHING_CANDIDATES", 300)
+    return getattr(settings, "MATCHING_CANDIDATES", 150)
 
 
 def need_candidate_limit() -> int:
@@ -474,31 +484,43 @@ def match_run_start(*, trigger: str = "admin", user=None, chunk_size: int | None
     return run
 
 
-def match_run_prepare(*, run_id: int, chunk_size: int | None = None) -> list[list[int]]:
-    """Bring the index up to date and split the published needs into chunks; records totals on the run."""
-    updated = MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.QUEUED).update(
-        status=MatchRun.Status.RUNNING, started_at=timezone.now()
-    )
-    if not updated:  # already prepared by an earlier delivery of the same task
+def match_run_prepare(*, run_id: int, chunk_size: int | None = None) -> list[int]:
+    """Bring the index up to date and split the published needs into chunks (``MatchRunChunk`` rows);
+    returns the numbers of the chunks still to do. A second delivery of the same task returns the chunks
+    not done yet (so a prepare lost after its first step still fans out), a finished run none."""
+    now = timezone.now()
+    if MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.QUEUED).update(
+        status=MatchRun.Status.RUNNING, started_at=now
+    ):
+        for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
+            index_refresh(kind=kind)
+            index.stats_rebuild(kind)  # exact document frequencies for the whole run
+        size = chunk_size or chunk_size_default()
+        ids = list(TechnicalNeed.objects.filter(status="published").order_by("pk").values_list("pk", flat=True))
+        with transaction.atomic():
+            MatchRunChunk.objects.bulk_create(
+                [
+                    MatchRunChunk(run_id=run_id, number=n, need_ids=ids[start : start + size])
+                    for n, start in enumerate(range(0, len(ids), size))
+                ]
+            )
+            MatchRun.objects.filter(pk=run_id).update(total_chunks=-(-len(ids) // size), total_items=len(ids))
+        if not ids:
+            match_run_finish(run_id=run_id)
+    elif not MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.RUNNING).exists():
         return []
-    for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
-        index_refresh(kind=kind)
-        index.stats_rebuild(kind)  # exact document frequencies for the whole run
-    size = chunk_size or chunk_size_default()
-    ids = list(TechnicalNeed.objects.filter(status="published").order_by("pk").values_list("pk", flat=True))
-    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
-    MatchRun.objects.filter(pk=run_id).update(total_chunks=len(chunks), total_items=len(ids))
-    if not chunks:
-        match_run_finish(run_id=run_id)
-    return chunks
+    return list(MatchRunChunk.objects.filter(run_id=run_id, done_at=None).values_list("number", flat=True))
 
 
-def match_run_chunk(*, run_id: int, need_ids: list[int], top_k: int | None = None) -> SaveResult:
-    """Match one chunk of needs; counts and progress go to the run (conditional updates, no locks)."""
+def match_run_chunk(*, run_id: int, number: int, top_k: int | None = None) -> SaveResult:
+    """Match one chunk of needs; its counts go to the run once, however often the chunk is delivered."""
+    chunk = MatchRunChunk.objects.filter(run_id=run_id, number=number).first()
     total = SaveResult()
+    if chunk is None or chunk.done_at is not None:
+        return total
     errors = []
     done = 0
-    for need_id in need_ids:
+    for need_id in chunk.need_ids:
         try:
             r = proposals_save(pairs=rank_for(kind=PostingKind.NEED, posting_id=need_id, top_k=top_k))
         except Exception as exc:  # one bad posting must not stop the run; recorded on the run
@@ -509,6 +531,8 @@ def match_run_chunk(*, run_id: int, need_ids: list[int], top_k: int | None = Non
         total.created += r.created
         total.updated += r.updated
     with transaction.atomic():
+        if not MatchRunChunk.objects.filter(pk=chunk.pk, done_at=None).update(done_at=timezone.now()):
+            return total  # another delivery of this chunk finished first and counted it
         MatchRun.objects.filter(pk=run_id).update(
             done_chunks=F("done_chunks") + 1,
             processed_items=F("processed_items") + done,
@@ -542,8 +566,8 @@ def match_run_fail(*, run_id: int, error: str) -> None:
 
 def match_run_execute(*, run_id: int, top_k: int | None = None, chunk_size: int | None = None) -> MatchRun:
     """The whole full run in this process (``manage.py match --all``, evaluation): same code as the tasks."""
-    for chunk in match_run_prepare(run_id=run_id, chunk_size=chunk_size):
-        match_run_chunk(run_id=run_id, need_ids=chunk, top_k=top_k)
+    for number in match_run_prepare(run_id=run_id, chunk_size=chunk_size):
+        match_run_chunk(run_id=run_id, number=number, top_k=top_k)
     return MatchRun.objects.get(pk=run_id)
 
 

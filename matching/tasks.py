@@ -39,14 +39,15 @@ def match_run_prepare(self, run_id: int, chunk_size: int | None = None) -> int:
     if chunks:
         queue = (self.request.delivery_info or {}).get("routing_key")
         options = {"queue": queue} if queue else {}
-        signatures = group(match_run_chunk.s(run_id, chunk).set(**options) for chunk in chunks)
+        signatures = group(match_run_chunk.s(run_id, number).set(**options) for number in chunks)
         transaction.on_commit(signatures.apply_async)
     return len(chunks)
 
 
 @shared_task(acks_late=True, **RETRY)
-def match_run_chunk(run_id: int, need_ids: list[int]) -> dict:
-    result = services.match_run_chunk(run_id=run_id, need_ids=need_ids)
+def match_run_chunk(run_id: int, number: int) -> dict:
+    """Match the needs of one chunk of a full run (counted once however often it is delivered)."""
+    result = services.match_run_chunk(run_id=run_id, number=number)
     return {"created": result.created, "updated": result.updated}
 
 

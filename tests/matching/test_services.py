@@ -110,3 +110,25 @@ def test_index_statistics_stay_equal_to_a_recount(indexed):
         index.stats_rebuild(kind)
     assert snapshot() == kept
     assert IndexTermStat.objects.get(kind="achievement", term="乳腺炎").df == 2  # the cross hit and the edited hit
+
+
+@pytest.mark.django_db
+def test_a_chunk_or_a_prepare_delivered_twice_is_counted_once(indexed):
+    from tests.factories import NeedFactory
+
+    for i in range(3):
+        NeedFactory(title=f"乳房炎检测需求{i}", keywords=["乳房炎"], cluster="agri-food")
+    run = services.match_run_create(trigger="command")
+    chunks = services.match_run_prepare(run_id=run.pk, chunk_size=2)
+    assert chunks == [0, 1]
+    assert services.match_run_prepare(run_id=run.pk, chunk_size=2) == [0, 1]  # redelivered: same pending chunks
+    first = services.match_run_chunk(run_id=run.pk, number=0)
+    again = services.match_run_chunk(run_id=run.pk, number=0)
+    assert first.created and not again.created
+    assert services.match_run_prepare(run_id=run.pk, chunk_size=2) == [1]
+    run.refresh_from_db()
+    assert (run.done_chunks, run.processed_items, run.status) == (1, 2, "running")
+    services.match_run_chunk(run_id=run.pk, number=1)
+    run.refresh_from_db()
+    assert (run.done_chunks, run.processed_items, run.progress_percent, run.status) == (2, 4, 100, "done")
+    assert services.match_run_prepare(run_id=run.pk) == []
