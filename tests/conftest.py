@@ -32,8 +32,9 @@ Markers (declared in pyproject.toml) are enforced before each test runs:
 - ``services``: PostgreSQL and Redis (``REDIS_URL``) must be reachable; tasks are *not* made eager;
 - ``browser``: Debian chromium (``/usr/bin/chromium`` or ``MENGKEJU_CHROMIUM``) and Playwright.
 
-Transactional tests (``transaction=True`` or ``live_server``) get the seeded industry clusters and
-cooperation modes back before they run (a flush between transactional tests deletes them).
+Transactional tests (``transaction=True`` or ``live_server``) get the seeded industry clusters,
+cooperation modes and starter synonyms back before they run (a flush between transactional tests
+deletes them), and this process reloads its analyser.
 
 A missing service skips the test, or fails it when ``MENGKEJU_REQUIRE_SERVICES=1`` (as in CI, where
 any skipped test also fails the run).  Every test *not* marked ``services`` runs Celery tasks eagerly
@@ -190,16 +191,21 @@ def _celery_eager_unless_services(request):
 
 
 def seed_reference_data() -> None:
-    """Industry clusters and cooperation modes, as the data migration creates them (idempotent)."""
+    """Industry clusters, cooperation modes and the starter synonyms, as the data migrations create them
+    (idempotent); the analyser of this process then reloads the synonyms, as a worker process would."""
     from django.apps import apps
 
+    from mengkeju.lib.textanalysis import reset_default_analyzer
+
     importlib.import_module("mengkeju.core.migrations.0002_seed_clusters_and_modes").forward(apps, None)
+    importlib.import_module("matching.migrations.0003_seed_synonyms").forward(apps, None)
+    reset_default_analyzer()
 
 
 @pytest.fixture(autouse=True)
 def _reseed_transactional_tests(request):
     """A transactional test (``transaction=True``, ``live_server``) starts from a flushed database, which
-    lost the rows of data migrations; put the clusters and modes back (groups come back by post_migrate)."""
+    lost the rows of data migrations; put them back (groups come back by post_migrate)."""
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
         {"transactional_db", "live_server"} & set(request.fixturenames)

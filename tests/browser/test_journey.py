@@ -118,7 +118,9 @@ def test_sign_up_post_approve_and_find(journey, page, live_server):
     page.fill("#id_password", PASSWORD)
     _submit_main_form(page)
     page.locator("nav a[href='/moderation/']").click()
+    page.wait_for_url(f"{url}/moderation/")
     row = page.locator("tr", has_text=journey.title)
+    row.wait_for()
     assert row.locator("text=" + journey.org_name).count() == 1
     row.locator("form[action$='/approve/'] button").click()
     page.wait_for_load_state()
