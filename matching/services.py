@@ -385,6 +385,38 @@ def rank_for(*, kind: str, posting_id: int, top_k: int | None = None, threshold:
     return results[:top_k]
 
 
+def pair_score(*, need_id: int, achievement_id: int) -> Scored | None:
+    """The matcher's score and explanation for one pair that people proposed themselves (expressed
+    interest, a chosen challenge entry), computed as in ``rank_for``; None when either side is not
+    in the index (not published)."""
+    analyzer = default_analyzer()
+    sides = []
+    for kind, posting_id in ((PostingKind.NEED, need_id), (PostingKind.ACHIEVEMENT, achievement_id)):
+        side = _load_sides(kind, [posting_id]).get(posting_id)
+        if side is None and postings_index_ids(kind=kind, ids=[posting_id]):  # published, not indexed yet
+            side = _load_sides(kind, [posting_id]).get(posting_id)
+        if side is None:
+            return None
+        sides.append(side)
+    need, achievement = sides
+    expanded = analyzer.expand(need.terms)
+    need.grams = analyzer.expand_grams(need.grams, expanded)
+    stats = side_stats(PostingKind.ACHIEVEMENT)
+    scorer = Scorer(
+        stats=_stats_for(stats, _df_of(PostingKind.ACHIEVEMENT, expanded, need.grams)), related=related_clusters()
+    )
+    return scorer.score(scorer.query(need, expanded), achievement)
+
+
+def match_fill_score(*, match: Match) -> Match:
+    """Give a person-made match the matcher's score and explanation (set on ``match``, not saved)."""
+    scored = pair_score(need_id=match.need_id, achievement_id=match.achievement_id)
+    if scored is not None:
+        match.score, match.components, match.explanation = scored.score, scored.components, scored.explanation
+        match.algorithm_version = ALGORITHM_VERSION
+    return match
+
+
 # --- proposals -----------------------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from achievements.models import Achievement
+from matching import services as matching_services
 from matching.models import DealStage, Match, MatchSource, MatchStatus
 from mengkeju.core.models import User
 from mengkeju.core.services import audit_log_record
@@ -200,7 +201,8 @@ def interest_express(*, user: User, posting: Posting, counterpart: Posting, mess
             match.status = MatchStatus.PROPOSED
             match.requested_by = user
             match.message = message
-            match.save(update_fields=["source", "status", "requested_by", "message", "updated_at"])
+            matching_services.match_fill_score(match=match)
+            match.save()
         else:
             match = Match(
                 need=need,
@@ -210,6 +212,7 @@ def interest_express(*, user: User, posting: Posting, counterpart: Posting, mess
                 requested_by=user,
                 message=message,
             )
+            matching_services.match_fill_score(match=match)
             match.full_clean(validate_unique=False, validate_constraints=False)
             try:
                 with transaction.atomic():
@@ -360,7 +363,7 @@ def challenge_choose(*, user: User, entry: ChallengeEntry, note: str = "") -> Ma
             raise Conflict(_("This entry can no longer be chosen."), code="conflict")
         match = Match.objects.select_for_update().filter(need=need, achievement=entry.achievement).first()
         if match is None:
-            match = Match(need=need, achievement=entry.achievement)
+            match = matching_services.match_fill_score(match=Match(need=need, achievement=entry.achievement))
         if match.status != MatchStatus.APPROVED:
             match.source = MatchSource.CHALLENGE
             match.status = MatchStatus.APPROVED

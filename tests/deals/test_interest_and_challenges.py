@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from matching import services as matching_services
 from matching.models import DealStage, Match, MatchSource, MatchStatus
 from mengkeju.core.models import AuditLog
 from mengkeju.deals import selectors, services
@@ -25,11 +26,16 @@ def test_interest_creates_a_proposal_in_the_queue(need, achievement, owner):
         "想了解中试数据",
     )
     assert list(selectors.match_review_queue(source="interest")) == [match]
+    # the broker sees the matcher's judgement of the pair, as for its own proposals
+    expected = matching_services.pair_score(need_id=need.pk, achievement_id=achievement.pk)
+    assert match.score == expected.score > 0 and match.explanation == expected.explanation
+    assert "回收" in {item["term"] for item in match.explanation["shared_terms"]}
 
 
 def test_interest_upgrades_an_open_matcher_proposal(proposal, need, achievement, researcher):
     match = services.interest_express(user=researcher, posting=need, counterpart=achievement, message="")
-    assert match.pk == proposal.pk and match.source == MatchSource.INTEREST and match.score == proposal.score
+    assert match.pk == proposal.pk and match.source == MatchSource.INTEREST
+    assert match.score == matching_services.pair_score(need_id=need.pk, achievement_id=achievement.pk).score
     with pytest.raises(ValidationError):
         services.interest_express(user=researcher, posting=need, counterpart=achievement, message="again")
 
@@ -87,6 +93,8 @@ def test_the_challenge_flow(challenge, achievement, rival, researcher, researche
         owner,
     )
     assert (match.need, match.achievement) == (challenge, rival)
+    expected = matching_services.pair_score(need_id=challenge.pk, achievement_id=rival.pk)
+    assert (match.score, match.explanation) == (expected.score, expected.explanation)
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, second.status, second.match) == ("not_chosen", "chosen", match)
