@@ -63,7 +63,7 @@ def threshold_default() -> float:
 
 
 def candidate_limit() -> int:
-    return getattr(settings, "MATCHING_CANDIDATES", 150)
+    return getattr(settings, "MATCHING_CANDIDATES", 100)
 
 
 def need_candidate_limit() -> int:
@@ -71,11 +71,11 @@ def need_candidate_limit() -> int:
 
 
 def retrieval_terms() -> int:
-    return getattr(settings, "MATCHING_RETRIEVAL_TERMS", 40)
+    return getattr(settings, "MATCHING_RETRIEVAL_TERMS", 32)
 
 
 def postings_per_term() -> int:
-    return getattr(settings, "MATCHING_POSTINGS_PER_TERM", 500)
+    return getattr(settings, "MATCHING_POSTINGS_PER_TERM", 300)
 
 
 def max_df_share() -> float:
