@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+HOSTLESS_SCHEMES = {"console", "locmem"}  # EMAIL_URL=console:// needs nothing after the scheme
 
 
 def _raw(name: str) -> str | None:
@@ -70,7 +71,7 @@ def env_url(name: str, default: str | None, *, schemes: tuple[str, ...]) -> str 
         return default
     value = value.strip()
     scheme, sep, rest = value.partition("://")
-    if not sep or not rest and scheme != "sqlite":
+    if not sep or (not rest and scheme not in HOSTLESS_SCHEMES):
         raise ImproperlyConfigured(f"{name}: expected a URL like {schemes[0]}://..., got {value!r}")
     if scheme not in schemes:
         raise ImproperlyConfigured(f"{name}: scheme must be one of {', '.join(schemes)}, got {scheme!r}")

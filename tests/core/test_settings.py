@@ -85,6 +85,7 @@ def _start(tmp_path, code="import mengkeju.settings", **env) -> subprocess.Compl
         ({"ALLOWED_HOSTS": "example.com,,"}, "ALLOWED_HOSTS: empty item"),
         ({"LANGUAGE_CODE": "fr"}, "LANGUAGE_CODE: must be one of"),
         ({"EMAIL_URL": "smtp://mail.example.com:port"}, "EMAIL_URL: bad port"),
+        ({"EMAIL_URL": "smtp://"}, "EMAIL_URL: expected a URL"),
         ({"SECURE_HSTS_SECONDS": "-1"}, "SECURE_HSTS_SECONDS: must be at least 0"),
     ],
 )
@@ -112,6 +113,13 @@ def test_development_defaults(tmp_path):
         "console",
         "True",
     ]
+
+
+@pytest.mark.parametrize(("url", "backend"), [("console://", "console"), ("locmem://", "locmem")])
+def test_host_less_mail_backends(tmp_path, url, backend):
+    result = _start(tmp_path, "from mengkeju import settings as s; print(s.EMAIL_BACKEND)", EMAIL_URL=url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"django.core.mail.backends.{backend}.EmailBackend"
 
 
 def test_production_values_are_read(tmp_path):
