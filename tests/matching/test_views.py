@@ -266,3 +266,11 @@ def test_matches_panel_queries_do_not_grow_with_the_matches(matched, broker, cli
         html = client.get(url).content.decode()
     assert html.count("科技成果") >= 6
     assert len(many) == len(few)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", ["match", "matchrun", "synonym", "indexedposting", "indexterm"])
+def test_django_admin_lists_the_matchers_tables(model, matched, admin, outsider, client_for):
+    url = reverse(f"admin:matching_{model}_changelist")
+    assert client_for(admin).get(url, {"q": "乳"}).status_code == 200
+    assert client_for(outsider).get(url).status_code == 302  # not staff: to the admin login
