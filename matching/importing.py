@@ -34,6 +34,19 @@ REQUIRED = ("external_id", "title", "description", "cluster", "organization")
 MODELS = {"need": TechnicalNeed, "achievement": Achievement}
 
 
+# fields of one side only (budget on needs, price/maturity/IP/team on achievements), copied when present
+SIDE_FIELDS = (
+    "budget_min_wan",
+    "budget_max_wan",
+    "price_wan",
+    "maturity",
+    "ip_type",
+    "ip_numbers",
+    "lead_researcher",
+    "team",
+)
+
+
 class ImportFailed(Exception):
     def __init__(self, errors: list[str]):
         super().__init__("\n".join(errors))
@@ -217,16 +230,7 @@ def postings_import(*, kind: str, path: Path, publish: bool = False) -> ImportSu
             posting.organization = organizations[item["organization"]]
             posting.region = item["region"]
             posting.deadline = item["deadline"]
-            for name in (
-                "budget_min_wan",
-                "budget_max_wan",
-                "price_wan",
-                "maturity",
-                "ip_type",
-                "ip_numbers",
-                "lead_researcher",
-                "team",
-            ):
+            for name in SIDE_FIELDS:
                 if name in item:
                     setattr(posting, name, item[name])
             if publish and posting.status != "published":
@@ -251,20 +255,7 @@ def postings_import(*, kind: str, path: Path, publish: bool = False) -> ImportSu
                 "search_tokens",
                 "updated_at",
             ]
-            names += [
-                n
-                for n in (
-                    "budget_min_wan",
-                    "budget_max_wan",
-                    "price_wan",
-                    "maturity",
-                    "ip_type",
-                    "ip_numbers",
-                    "lead_researcher",
-                    "team",
-                )
-                if hasattr(model, n)
-            ]
+            names += [n for n in SIDE_FIELDS if hasattr(model, n)]
             model.objects.bulk_update(to_update, names, batch_size=500)
         if not all(p.pk for p in to_create):  # backends without RETURNING ids
             ids = dict(
