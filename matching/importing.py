@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from achievements.models import IP_TYPE_BY_CHINESE, MATURITY_BY_CHINESE, Achievement, IPType, Maturity
 from mengkeju.core.models import CooperationMode, IndustryCluster, Organization
-from mengkeju.postings.search import segment_for_index
+from mengkeju.postings.search import search_tokens_of
 from needs.models import TechnicalNeed
 
 from . import services
@@ -237,7 +237,7 @@ def postings_import(*, kind: str, path: Path, publish: bool = False) -> ImportSu
                 posting.status = "published"
                 posting.published_at = posting.published_at or now
                 summary.published += 1
-            posting.search_tokens = f" {segment_for_index(posting.searchable_text())} "
+            posting.search_tokens = search_tokens_of(posting)
             posting.updated_at = now
             (to_update if posting.pk else to_create).append(posting)
         model.objects.bulk_create(to_create, batch_size=500)

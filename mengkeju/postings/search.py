@@ -23,6 +23,12 @@ def segment_for_index(text: str) -> str:
     return " ".join(_analyzer().search_tokens(text))
 
 
+def search_tokens_of(posting) -> str:
+    """The value of ``Posting.search_tokens``: its public text's words, padded with spaces so the SQLite
+    fallback can match whole words with ``LIKE '% word %'``."""
+    return f" {segment_for_index(posting.searchable_text())} "
+
+
 def query_words(query: str) -> list[str]:
     return list(dict.fromkeys(_analyzer().tokens(query)))
 
@@ -36,7 +42,6 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
         ts_query = SearchQuery(" & ".join(_quote(word) for word in words), search_type="raw", config="simple")
         return (
             queryset.annotate(search_rank=SearchRank(SEARCH_VECTOR, ts_query))
-            .filter(search_rank__gt=0)
             .alias(_match=SEARCH_VECTOR)
             .filter(_match=ts_query)
             .order_by(F("search_rank").desc(), "-published_at", "-id")

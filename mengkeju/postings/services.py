@@ -19,7 +19,7 @@ from mengkeju.core.services import audit_log_record
 
 from . import permissions
 from .models import Posting, PostingStatus
-from .search import segment_for_index
+from .search import search_tokens_of
 
 S = PostingStatus
 
@@ -50,28 +50,30 @@ TRANSITIONS = {
 }
 
 
+def _may(*, transition: Transition, posting: Posting, user: User) -> bool:
+    """Moderation is for admins; the owners' actions are theirs, and admins may also close a posting."""
+    if transition.by_moderator:
+        return permissions.can_moderate(user)
+    return permissions.can_manage(user, posting) or (transition.name == "close" and permissions.can_moderate(user))
+
+
 def allowed_actions(*, posting: Posting, user: User) -> list[str]:
     """The transitions this user may apply to the posting now (for buttons on pages)."""
-    actions = []
-    for transition in TRANSITIONS.values():
-        if transition.name == "expire" or posting.status not in transition.sources:
-            continue
-        allowed = permissions.can_moderate(user) if transition.by_moderator else permissions.can_manage(user, posting)
-        if transition.name == "close" and permissions.can_moderate(user):
-            allowed = True
-        if allowed:
-            actions.append(transition.name)
-    return actions
+    return [
+        transition.name
+        for transition in TRANSITIONS.values()
+        if transition.name != "expire"
+        and posting.status in transition.sources
+        and _may(transition=transition, posting=posting, user=user)
+    ]
 
 
 def _check_actor(*, transition: Transition, posting: Posting, user: User | None) -> None:
-    if user is None:  # the system itself (periodic expiry)
+    if user is None or _may(transition=transition, posting=posting, user=user):  # None: the system (expiry)
         return
     if transition.by_moderator:
-        if not permissions.can_moderate(user):
-            raise PermissionDenied(_("Only platform admins can do this."))
-    elif not (permissions.can_manage(user, posting) or (transition.name == "close" and permissions.can_moderate(user))):
-        raise PermissionDenied(_("Only members of the owning organization can do this."))
+        raise PermissionDenied(_("Only platform admins can do this."))
+    raise PermissionDenied(_("Only members of the owning organization can do this."))
 
 
 def _transition(*, posting: Posting, name: str, user: User | None, note: str = "", **changes) -> Posting:
@@ -163,7 +165,7 @@ def postings_expire_due(*, model: type[Posting], today: datetime.date | None = N
 
 def posting_save(*, posting: Posting, cooperation_modes: list[CooperationMode] | None = None) -> Posting:
     """Index the public text for search, validate and save (status is the caller's business)."""
-    posting.search_tokens = f" {segment_for_index(posting.searchable_text())} "
+    posting.search_tokens = search_tokens_of(posting)
     posting.full_clean(exclude=["search_tokens"])
     posting.save()
     if cooperation_modes is not None:
@@ -217,6 +219,4 @@ def posting_update(
 
 def posting_reindex(*, posting: Posting) -> None:
     """Recompute the search words (after a change of dictionary or synonyms)."""
-    type(posting).objects.filter(pk=posting.pk).update(
-        search_tokens=f" {segment_for_index(posting.searchable_text())} "
-    )
+    type(posting).objects.filter(pk=posting.pk).update(search_tokens=search_tokens_of(posting))
