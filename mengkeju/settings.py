@@ -12,7 +12,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from mengkeju.lib.env import env_bool, env_int, env_list, env_str, env_url
 
@@ -242,11 +241,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"jieba": {"level": "WARNING"}},
-}
-
-MENGKEJU_ROLE_LABELS = {
-    "enterprise": _("Enterprise member"),
-    "researcher": _("Researcher"),
-    "broker": _("Technology broker"),
-    "admin": _("Platform admin"),
 }

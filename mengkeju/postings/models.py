@@ -98,14 +98,6 @@ class Posting(TimeStampedModel):
         return reverse(f"{self.kind}s:detail", args=[self.pk])
 
     @property
-    def keywords_display(self) -> str:
-        return "、".join(self.keywords)
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == PostingStatus.PUBLISHED
-
-    @property
     def is_editable(self) -> bool:
         return self.status in (PostingStatus.DRAFT, PostingStatus.REJECTED, PostingStatus.PUBLISHED)
 

@@ -1,6 +1,6 @@
 """Reads of postings with the visibility rules applied (one place for needs and achievements)."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from mengkeju.core.models import User
@@ -36,14 +36,3 @@ def posting_list_own(*, model: type[Posting], user: User) -> QuerySet:
 def posting_list_pending(*, model: type[Posting]) -> QuerySet:
     """The moderation queue: oldest submission first."""
     return _base(model).filter(status=PostingStatus.PENDING).order_by("submitted_at", "id")
-
-
-def posting_counts_by_cluster(*, model: type[Posting]) -> dict[int, int]:
-    from django.db.models import Count
-
-    rows = model.objects.filter(status=PostingStatus.PUBLISHED).values("cluster").annotate(n=Count("id"))
-    return {row["cluster"]: row["n"] for row in rows}
-
-
-def published_q() -> Q:
-    return Q(status=PostingStatus.PUBLISHED)
