@@ -14,7 +14,7 @@ PORT ?= 8000
 # extra arguments for pytest, e.g. make test PYTEST_ARGS="-k search -x"
 PYTEST_ARGS ?=
 
-.PHONY: help install messages migrate demo run test lint format check-pg worker beat serve lock clean
+.PHONY: help install messages migrate demo run test test-sqlite lint format check-pg worker beat serve lock clean
 
 help:
 	@echo "make run     set up .venv, migrate, load demo data, match, then serve on http://$(HOST):$(PORT)/"
@@ -73,6 +73,10 @@ test: lint messages
 	else \
 		echo "== PostgreSQL pass skipped: set DATABASE_URL=postgres://... to run it"; \
 	fi
+
+# The SQLite pass alone (what .ci/run also runs in a clone with nothing beside it).
+test-sqlite: messages
+	env -u DATABASE_URL $(BIN)/pytest -m "not postgres and not services" $(PYTEST_ARGS)
 
 # The PostgreSQL + Redis deployment: set DATABASE_URL and REDIS_URL (see README.md) for all three.
 worker: install

@@ -3,7 +3,7 @@
 * ``django_on_throwaway_db()`` — Django with the database of DATABASE_URL (SQLite by default); the
   benchmark runs in a fresh *test* database (``test_<name>``, a file for SQLite) that is dropped at exit.
 * ``synthetic_records(n, seed)`` — n achievements in the import format, mixed from the 1,200 CSL paper
-  abstracts in ``../shared/data/csl`` (read at run time, nothing copied into the repository): title and
+  abstracts in ``data/csl`` of this repository: title and
   keywords of one paper, one keyword of a second, and sentences of three papers as the description.
 * ``load_indexed(kind, records)`` — writes the postings and their index rows in bulk. The features are
   computed with the real analyser, but per distinct piece of text (title, keyword, sentence) and summed,
@@ -24,9 +24,9 @@ from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("MENGKEJU_SHARED", ROOT.parent / "shared"))
-CSL = [SHARED / "data" / "csl" / "csl-dev.jsonl", SHARED / "data" / "csl" / "csl-test.jsonl"]
-DEV = SHARED / "eval" / "dev"
+DATA = ROOT / "data"
+CSL = [DATA / "csl" / "csl-dev.jsonl", DATA / "csl" / "csl-test.jsonl"]
+DEV = DATA / "eval" / "dev"
 SENTENCE_RE = re.compile(r"(?<=[。；;！!？?])")
 MATURITIES = ["lab", "bench", "pilot", "industrial"]
 MATURITY_ZH = {"lab": "实验室", "bench": "小试", "pilot": "中试", "industrial": "产业化"}

@@ -3,12 +3,12 @@ from pathlib import Path
 import pytest
 from django.core.management import get_commands
 
-DEV = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "dev"
+DEV = Path(__file__).resolve().parents[2] / "data" / "eval" / "dev"
 
 
 @pytest.mark.django_db
 def test_evaluate_matching_meets_the_quality_bar():
-    """What `manage.py evaluate_matching ../shared/eval/dev` computes (here in the test database)."""
+    """What `manage.py evaluate_matching data/eval/dev` computes (here in the test database)."""
     from matching.management.commands.evaluate_matching import evaluate
 
     result = evaluate(DEV)
