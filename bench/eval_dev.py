@@ -13,7 +13,8 @@ from mengkeju.lib.textanalysis import Analyzer, starter_synonyms  # noqa: E402
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("directory", nargs="?", default=str(Path(__file__).resolve().parent.parent / "data" / "eval" / "dev"))
+    default = Path(__file__).resolve().parent.parent / "data" / "eval" / "dev"
+    parser.add_argument("directory", nargs="?", default=str(default))
     parser.add_argument("--no-synonyms", action="store_true")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
