@@ -125,7 +125,9 @@ LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 if LANGUAGE_CODE not in dict(LANGUAGES):
     raise ImproperlyConfigured(f"LANGUAGE_CODE: must be one of {', '.join(dict(LANGUAGES))}, got {LANGUAGE_CODE!r}")
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/ holds the catalogue made by makemessages; locale.d/<area>/ holds catalogues of areas written
+# since (merged into locale/ from time to time).  Django merges all of them, the first path winning.
+LOCALE_PATHS = [BASE_DIR / "locale", *sorted(p for p in (BASE_DIR / "locale.d").glob("*") if p.is_dir())]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
