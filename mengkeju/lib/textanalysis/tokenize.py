@@ -1,0 +1,125 @@
+"""Tokenisation: normalised text → words, in reading order.
+
+``Segmenter.tokens(text)`` — precise segmentation (jieba with the domain dictionary and HMM), normalised
+(``normalize``), stopwords and bare numbers removed. Mixed tokens survive whole: ``pet``, ``mrna``, ``5g``,
+``co2``, ``cuo-zno-zro2``, and a latin/greek prefix joined by a hyphen to the Chinese word after it
+(``β-酪蛋白``, ``l-缬氨酸``). ``Segmenter.subwords(token)`` — dictionary words inside a compound.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections.abc import Iterable
+
+from .chars import HAN, HAN_RE, LATIN
+from .dictionary import MIN_SUBWORD_FREQ, stopwords, tokenizer_with
+from .normalize import normalize
+
+__all__ = ["Segmenter", "bigrams"]
+
+# memoised jieba cuts (runs of Chinese characters) and sub-words, per segmenter
+CUT_CACHE_SIZE = 50_000
+SUBWORD_CACHE_SIZE = 200_000
+
+_PIECE_RE = re.compile(rf"([{HAN}]+)|({LATIN})(-(?=[{HAN}]))?")
+_NUMBER_RE = re.compile(r"^[0-9]+(?:[.,/-][0-9]+)*$")
+_JOINERS_RE = re.compile(r"[-+./]")
+
+
+def bigrams(token: str) -> list[str]:
+    """Character bigrams of the Chinese characters of a token."""
+    han = "".join(ch for ch in token if HAN_RE.match(ch))
+    return [han[i : i + 2] for i in range(len(han) - 1)]
+
+
+class Segmenter:
+    """Segmentation into words; ``keep_whole`` are extra words (synonym terms) the segmenter keeps whole."""
+
+    def __init__(self, keep_whole: Iterable[str] = ()):
+        self.stopwords = stopwords()
+        self._keep_whole = tuple(keep_whole)
+        self._tokenizer = None
+        self._lock = threading.Lock()
+        # jieba is the slow part: the same runs of Chinese text (a title, a sentence) are cut again and
+        # again — by search indexing, by each of the matcher's features, across postings — so cuts and
+        # sub-words are memoised per segmenter (results are immutable tuples; a new synonym list means a
+        # new analyser, hence fresh caches)
+        self._cut = functools.lru_cache(maxsize=CUT_CACHE_SIZE)(self._cut_uncached)
+        self._subwords = functools.lru_cache(maxsize=SUBWORD_CACHE_SIZE)(self._subwords_uncached)
+
+    @property
+    def tokenizer(self):
+        if self._tokenizer is None:
+            with self._lock:
+                if self._tokenizer is None:
+                    self._tokenizer = tokenizer_with(self._keep_whole)
+        return self._tokenizer
+
+    def _words(self, text: str) -> list[str]:
+        """All words in reading order, before stopword and number filtering."""
+        text = normalize(text)
+        words: list[str] = []
+        prefix, prefix_end = None, -1
+        for match in _PIECE_RE.finditer(text):
+            han, latin, hyphen = match.groups()
+            if han:
+                cut = list(self._cut(han))
+                if prefix and cut and match.start() == prefix_end:
+                    cut[0] = prefix + cut[0]
+                elif prefix:
+                    words.append(prefix.rstrip("-"))
+                prefix = None
+                words.extend(cut)
+            else:
+                if prefix:
+                    words.append(prefix.rstrip("-"))
+                    prefix = None
+                if hyphen:
+                    prefix, prefix_end = latin + "-", match.end()
+                else:
+                    words.append(latin)
+        if prefix:
+            words.append(prefix.rstrip("-"))
+        return words
+
+    def _keep(self, word: str) -> bool:
+        return bool(word) and word not in self.stopwords and not _NUMBER_RE.match(word)
+
+    def tokens(self, text: str) -> list[str]:
+        """Precise segmentation, normalised, stopwords and bare numbers removed, in reading order."""
+        return [w for w in self._words(text) if self._keep(w)]
+
+    def _cut_uncached(self, han: str) -> tuple[str, ...]:
+        return tuple(w for w in self.tokenizer.cut(han, HMM=True) if w)
+
+    def subwords(self, token: str) -> list[str]:
+        """Dictionary words inside a compound token (乳房炎 → 乳房), and parts of a mixed token."""
+        return list(self._subwords(token))
+
+    def _subwords_uncached(self, token: str) -> tuple[str, ...]:
+        return tuple(self._find_subwords(token))
+
+    def _find_subwords(self, token: str) -> list[str]:
+        if not HAN_RE.search(token):
+            parts = _JOINERS_RE.split(token) if _JOINERS_RE.search(token) else []
+            return [p for p in parts if len(p) >= 2 and self._keep(p)]
+        if "-" in token:  # β-酪蛋白 → 酪蛋白 (+ the sub-words of 酪蛋白)
+            head, _, tail = token.rpartition("-")
+            out = [tail] if self._keep(tail) else []
+            out += self.subwords(tail)
+            if len(head) >= 2 and self._keep(head):
+                out.append(head)
+            return out
+        if len(token) < 3:
+            return []
+        tokenizer = self.tokenizer
+        freq, domain = tokenizer.FREQ, tokenizer.domain_words
+        out = []
+        for size in range(2, len(token)):
+            for i in range(len(token) - size + 1):
+                gram = token[i : i + size]
+                if (gram in domain or freq.get(gram, 0) >= MIN_SUBWORD_FREQ) and self._keep(gram):
+                    out.append(gram)
+        return out
