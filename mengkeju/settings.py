@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "matching",
     "mengkeju.notifications",
     "mengkeju.deals",
+    "mengkeju.messaging",
     "mengkeju.dashboard",
 ]
 
@@ -89,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "mengkeju.core.context_processors.navigation",
                 "mengkeju.notifications.context_processors.unread",
+                "mengkeju.messaging.context_processors.unread",
             ],
         },
     },
@@ -214,6 +216,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mengkeju.notifications.tasks.resend_pending_mail",
         "schedule": crontab(minute="*/5"),
     },
+    "watch-deals": {  # python manage.py watch_deals
+        "task": "mengkeju.deals.tasks.watch_deals",
+        "schedule": crontab(minute=15, hour="*/1"),
+    },
 }
 
 CACHES = {
@@ -236,6 +242,18 @@ X_FRAME_OPTIONS = "DENY"
 
 PAGE_SIZE = env_int("PAGE_SIZE", 20, minimum=1)
 MATCH_TOP_K = env_int("MATCH_TOP_K", 10, minimum=1)
+
+# Deal pipeline (mengkeju/deals/watch.py): a deal with no stage change and no message for this many days
+# is stalled (highlighted, its broker reminded); proposals not reviewed and pairs not contacted within
+# these many days escalate to the admins.
+DEAL_STALLED_DAYS = env_int("DEAL_STALLED_DAYS", 14, minimum=1)
+REVIEW_PROMISE_DAYS = env_int("REVIEW_PROMISE_DAYS", 3, minimum=1)
+CONTACT_PROMISE_DAYS = env_int("CONTACT_PROMISE_DAYS", 7, minimum=1)
+
+# Uploaded files (message attachments) live under MEDIA_ROOT and are served only through views that check
+# access; MEDIA_ROOT is never exposed as a public URL.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MESSAGE_ATTACHMENT_MAX_MB = env_int("MESSAGE_ATTACHMENT_MAX_MB", 10, minimum=1)
 
 LOGGING = {
     "version": 1,

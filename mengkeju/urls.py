@@ -13,6 +13,7 @@ urlpatterns = [
     path("matching/", include("matching.urls")),
     path("deals/", include("mengkeju.deals.urls")),
     path("notifications/", include("mengkeju.notifications.urls")),
+    path("messages/", include("mengkeju.messaging.urls")),
     path("dashboard/", include("mengkeju.dashboard.urls")),
     path("admin/", admin.site.urls),
 ]

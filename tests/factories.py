@@ -66,6 +66,7 @@ class UserFactory(DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     display_name = factory.LazyAttribute(lambda u: u.username)
+    phone = "0471-3333333"
     password = factory.django.Password(PASSWORD)
     organization = None
 
@@ -96,6 +97,9 @@ class _PostingFactory(DjangoModelFactory):
     keywords = factory.LazyFunction(list)
     cluster = "new-materials"
     region = "呼和浩特"
+    contact_name = "联系人"
+    contact_phone = "0471-0000000"
+    contact_email = "contact@example.com"
     status = PostingStatus.PUBLISHED
 
     @classmethod

@@ -136,3 +136,47 @@ class ChallengeEntryForm(forms.Form):
 
 class ChooseEntryForm(forms.Form):
     note = forms.CharField(required=False, max_length=2000, label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class BoardFilterForm(forms.Form):
+    """Deal board filters (GET): cluster, responsible broker, stage, stalled only."""
+
+    assigned = forms.ChoiceField(
+        required=False,
+        label=_("Responsible"),
+        choices=[("", _("All deals")), ("me", _("Assigned to me")), ("none", _("Nobody yet (to claim)"))],
+    )
+    cluster = forms.ModelChoiceField(
+        IndustryCluster.objects.all(), required=False, label=_("Industry cluster"), empty_label=_("All clusters")
+    )
+    broker = forms.ModelChoiceField(queryset=None, required=False, label=_("Broker"), empty_label=_("All brokers"))
+    stage = forms.ChoiceField(
+        required=False, label=_("Deal stage"), choices=[("", _("All stages")), *DealStage.choices]
+    )
+    stalled = forms.BooleanField(required=False, label=_("Stalled only"))
+
+    def __init__(self, *args, brokers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["broker"].queryset = brokers
+
+    def filters(self) -> dict:
+        data = {}
+        if self.is_bound:
+            self.is_valid()  # an invalid field is left out of cleaned_data and shown with its error
+            data = self.cleaned_data
+        return {
+            "cluster": data.get("cluster"),
+            "broker": data.get("broker"),
+            "stage": data.get("stage") or "",
+            "stalled": bool(data.get("stalled")),
+            "mine": data.get("assigned") == "me",
+            "unassigned": data.get("assigned") == "none",
+        }
+
+
+class AssignForm(forms.Form):
+    broker = forms.ModelChoiceField(queryset=None, label=_("Responsible broker"), empty_label=None)
+
+    def __init__(self, *args, brokers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["broker"].queryset = brokers

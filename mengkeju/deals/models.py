@@ -22,6 +22,8 @@ class DealEvent(TimeStampedModel):
         REJECTED = "rejected", _("Rejected")
         CHOSEN = "chosen", _("Chosen in a challenge")
         STAGE = "stage", _("Deal stage changed")
+        BROKER = "broker", _("Responsible broker")
+        NDA = "nda", _("NDA accepted by the other side")
 
     match = models.ForeignKey(Match, verbose_name=_("match"), on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -97,3 +99,76 @@ class ChallengeEntry(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.organization} → {self.need}"
+
+
+class Deal(TimeStampedModel):
+    """The follow-up of one approved pair: its responsible broker, when it last moved, its NDA.
+
+    One row per approved match, written when the match is approved (review or challenge winner).
+    ``last_activity_at`` is the later of the last stage change and the last message, so "stalled"
+    is one indexed comparison; ``stalled_reminded_at`` makes the stalled reminder go out once per stall.
+    """
+
+    match = models.OneToOneField(
+        Match, verbose_name=_("match"), on_delete=models.CASCADE, primary_key=True, related_name="deal"
+    )
+    broker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible broker"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deals",
+    )
+    last_activity_at = models.DateTimeField(_("last activity"))
+    stalled_reminded_at = models.DateTimeField(_("stalled reminder sent"), null=True, blank=True)
+    nda_accepted_at = models.DateTimeField(_("NDA accepted"), null=True, blank=True)
+    nda_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("NDA recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("deal")
+        verbose_name_plural = _("deals")
+        ordering = ["-last_activity_at", "match_id"]
+        indexes = [
+            # "assigned to me" on the deal board and 我的匹配
+            models.Index(fields=["broker", "-last_activity_at"], name="deals_deal_broker_idx"),
+            # the stalled-deal sweep and the board's "stalled" filter
+            models.Index(fields=["last_activity_at"], name="deals_deal_activity_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.match)
+
+
+class Escalation(TimeStampedModel):
+    """A broken response-time promise reported to the admins, once per pair and breach.
+
+    ``since`` is the moment the clock started (the proposal's creation, the introduction), so a pair
+    proposed or introduced again later can breach again, while re-running the sweep never repeats one.
+    """
+
+    class Kind(models.TextChoices):
+        REVIEW = "review", _("Proposal not reviewed in time")
+        CONTACT = "contact", _("Pair not contacted in time")
+
+    match = models.ForeignKey(Match, verbose_name=_("match"), on_delete=models.CASCADE, related_name="escalations")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    since = models.DateTimeField(_("waiting since"))
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["match", "kind", "since"], name="deals_escalation_once_per_breach"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.match}"

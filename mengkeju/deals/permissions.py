@@ -54,9 +54,37 @@ def can_see_contacts(user: User, match: Match) -> bool:
     return can_review(user) or (match.status == MatchStatus.APPROVED and is_side(user, match))
 
 
+def nda_accepted(match: Match) -> bool:
+    deal = getattr(match, "deal", None) if match.status == MatchStatus.APPROVED else None
+    return bool(deal and deal.nda_accepted_at)
+
+
 def can_read_full_need(user: User, match: Match) -> bool:
-    """A confidential need's full text: as on its page, plus the matched side once approved."""
-    return posting_permissions.can_read_full_text(user, match.need) or can_see_contacts(user, match)
+    """A confidential need's full text: as on its page (owners, brokers, admins), plus the achievement's
+    side of an approved pair once the enterprise has recorded that they accepted its NDA."""
+    if posting_permissions.can_read_full_text(user, match.need) or can_review(user):
+        return True
+    return match.status == MatchStatus.APPROVED and is_side(user, match) and nda_accepted(match)
+
+
+def needs_nda(match: Match) -> bool:
+    """An approved pair whose confidential need still waits for the NDA step."""
+    return (
+        match.status == MatchStatus.APPROVED and getattr(match.need, "confidential", False) and not nda_accepted(match)
+    )
+
+
+def can_record_nda(user: User, match: Match) -> bool:
+    return needs_nda(match) and posting_permissions.can_manage(user, match.need)
+
+
+def can_claim_deal(user: User, match: Match) -> bool:
+    deal = getattr(match, "deal", None)
+    return match.status == MatchStatus.APPROVED and can_review(user) and (deal is None or deal.broker_id is None)
+
+
+def can_assign_deal(user: User, match: Match) -> bool:
+    return match.status == MatchStatus.APPROVED and user.is_authenticated and user.is_platform_admin
 
 
 def can_move_deal(user: User, match: Match) -> bool:

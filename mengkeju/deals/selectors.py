@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
 from achievements.models import Achievement
-from matching.models import Match, MatchStatus
+from matching.models import DealStage, Match, MatchStatus
 from mengkeju.core.models import User
 from mengkeju.postings import selectors as posting_selectors
 from mengkeju.postings.models import Posting, PostingStatus
 from needs.models import TechnicalNeed
 
 from . import permissions
-from .models import ChallengeEntry, DealEvent
+from .models import ChallengeEntry, Deal, DealEvent, Escalation
 
 AGE_CHOICES = {
     # name: (newer than N days, older than N days)
@@ -36,6 +37,7 @@ def _matches() -> QuerySet:
         "achievement__cluster",
         "requested_by__organization",
         "reviewed_by",
+        "deal__broker",
     )
 
 
@@ -104,16 +106,18 @@ def match_get(*, user: User, pk: int) -> Match:
 
 
 def match_list_for_user(*, user: User) -> QuerySet:
-    """The user's organization's introductions (approved) and its own requests (any status)."""
-    if not user.is_authenticated or user.organization_id is None:
+    """我的匹配: the user's organization's introductions (approved) and its own requests (any status); for a
+    broker also the approved pairs they are responsible for."""
+    if not user.is_authenticated:
         return Match.objects.none()
+    mine = Q(status=MatchStatus.APPROVED, deal__broker=user) if permissions.can_review(user) else Q(pk__in=[])
     org = user.organization_id
-    side = Q(need__organization_id=org) | Q(achievement__organization_id=org)
-    return (
-        _matches()
-        .filter((side & Q(status=MatchStatus.APPROVED)) | Q(requested_by__organization_id=org) | Q(requested_by=user))
-        .order_by("-updated_at", "-id")
-    )
+    if org is not None:
+        side = Q(need__organization_id=org) | Q(achievement__organization_id=org)
+        mine |= (side & Q(status=MatchStatus.APPROVED)) | Q(requested_by__organization_id=org) | Q(requested_by=user)
+    elif not permissions.can_review(user):
+        return Match.objects.none()
+    return _matches().select_related("deal__broker").filter(mine).order_by("-updated_at", "-id")
 
 
 def match_export_list(**filters) -> QuerySet:
@@ -179,3 +183,107 @@ def challenge_entry_get(*, user: User, pk: int) -> ChallengeEntry:
     if entry is None or not challenge_entries(user=user, need=entry.need).filter(pk=pk).exists():
         raise Http404
     return entry
+
+
+# --- the broker's pipeline -------------------------------------------------------------------------------
+
+# stages in which a deal is expected to move on (a signed contract waits for implementation on its own time)
+ACTIVE_STAGES = (DealStage.INTRODUCED, DealStage.CONTACTED, DealStage.NEGOTIATING)
+BOARD_STAGES = [
+    DealStage.INTRODUCED,
+    DealStage.CONTACTED,
+    DealStage.NEGOTIATING,
+    DealStage.SIGNED,
+    DealStage.IMPLEMENTED,
+    DealStage.DROPPED,
+]
+
+
+def stalled_before(now: datetime.datetime | None = None) -> datetime.datetime:
+    """Deals whose last activity is older than this are stalled (``DEAL_STALLED_DAYS``)."""
+    return (now or timezone.now()) - datetime.timedelta(days=settings.DEAL_STALLED_DAYS)
+
+
+def deal_board(
+    *,
+    user: User,
+    cluster=None,
+    broker: User | None = None,
+    stage: str = "",
+    stalled: bool = False,
+    mine: bool = False,
+    unassigned: bool = False,
+    now: datetime.datetime | None = None,
+) -> QuerySet:
+    """Approved pairs for the deal board (brokers and admins), most recently active first.
+
+    Each row carries ``deal`` (with ``broker``) and ``is_stalled`` (bool): no stage change or message for
+    ``DEAL_STALLED_DAYS`` while in an active stage. The page's rows cost one query however many there are.
+    Raises ``PermissionDenied`` for anyone but brokers and admins."""
+    from django.core.exceptions import PermissionDenied
+
+    if not permissions.can_review(user):
+        raise PermissionDenied
+    threshold = stalled_before(now)
+    stalled_q = Q(deal_stage__in=ACTIVE_STAGES) & (
+        Q(deal__last_activity_at__lt=threshold) | Q(deal__isnull=True, reviewed_at__lt=threshold)
+    )
+    queryset = (
+        _matches()
+        .select_related("deal__broker")
+        .filter(status=MatchStatus.APPROVED)
+        .annotate(is_stalled=Case(When(stalled_q, then=Value(True)), default=Value(False), output_field=BooleanField()))
+    )
+    if cluster is not None:
+        queryset = queryset.filter(Q(need__cluster=cluster) | Q(achievement__cluster=cluster))
+    if broker is not None:
+        queryset = queryset.filter(deal__broker=broker)
+    if mine:
+        queryset = queryset.filter(deal__broker=user)
+    if unassigned:
+        queryset = queryset.filter(Q(deal__isnull=True) | Q(deal__broker__isnull=True))
+    if stage:
+        queryset = queryset.filter(deal_stage=stage)
+    if stalled:
+        queryset = queryset.filter(stalled_q)
+    return queryset.order_by("-is_stalled", "-deal__last_activity_at", "-id")
+
+
+def deal_stalled_list(*, now: datetime.datetime | None = None) -> QuerySet:
+    """Deals in an active stage with no stage change or message for ``DEAL_STALLED_DAYS``."""
+    return Deal.objects.select_related("broker", "match__need", "match__achievement").filter(
+        match__status=MatchStatus.APPROVED,
+        match__deal_stage__in=ACTIVE_STAGES,
+        last_activity_at__lt=stalled_before(now),
+    )
+
+
+def review_overdue_list(*, now: datetime.datetime | None = None) -> QuerySet:
+    """Proposals in the review queue for more than ``REVIEW_PROMISE_DAYS`` not yet escalated."""
+    limit = (now or timezone.now()) - datetime.timedelta(days=settings.REVIEW_PROMISE_DAYS)
+    done = Escalation.objects.filter(match=OuterRef("pk"), kind=Escalation.Kind.REVIEW, since=OuterRef("created_at"))
+    return match_review_queue(sort="oldest").filter(created_at__lt=limit).exclude(Exists(done))
+
+
+def contact_overdue_list(*, now: datetime.datetime | None = None) -> QuerySet:
+    """Pairs still "introduced" ``CONTACT_PROMISE_DAYS`` after the introduction, not yet escalated."""
+    limit = (now or timezone.now()) - datetime.timedelta(days=settings.CONTACT_PROMISE_DAYS)
+    done = Escalation.objects.filter(match=OuterRef("pk"), kind=Escalation.Kind.CONTACT, since=OuterRef("reviewed_at"))
+    return (
+        _matches()
+        .filter(status=MatchStatus.APPROVED, deal_stage=DealStage.INTRODUCED, reviewed_at__lt=limit)
+        .exclude(Exists(done))
+        .order_by("reviewed_at", "id")
+    )
+
+
+def broker_choices() -> QuerySet:
+    """Active brokers and admins (who can hold a deal), by name."""
+    from mengkeju.core.models import Role
+
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__name__in=[Role.BROKER, Role.ADMIN]) | Q(is_superuser=True))
+        .distinct()
+        .order_by("display_name", "username")
+    )

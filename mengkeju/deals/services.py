@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,15 +23,16 @@ from django.utils.translation import gettext as _
 from achievements.models import Achievement
 from matching import services as matching_services
 from matching.models import DealStage, Match, MatchSource, MatchStatus
-from mengkeju.core.models import User
+from mengkeju.core.models import Role, User
 from mengkeju.core.services import audit_log_record
 from mengkeju.notifications.models import NotificationKind
 from mengkeju.notifications.services import notify
+from mengkeju.postings import permissions as posting_permissions
 from mengkeju.postings.models import Posting, PostingStatus
 from needs.models import TechnicalNeed
 
 from . import permissions
-from .models import ChallengeEntry, DealEvent
+from .models import ChallengeEntry, Deal, DealEvent, Escalation
 
 STAGE_ORDER = [
     DealStage.INTRODUCED,
@@ -110,6 +112,7 @@ def _decide(*, match: Match, user: User, status: str, note: str) -> Match:
             note=note.strip(),
         )
         if status == MatchStatus.APPROVED:
+            _deal_open(match=match, broker=user, now=now)
             notify(
                 recipients=_members(match.need.organization_id, match.achievement.organization_id),
                 kind=NotificationKind.MATCH_APPROVED,
@@ -286,6 +289,7 @@ def deal_stage_move(
             )
         for key, value in changes.items():
             setattr(match, key, value)
+        deal_touch(match=match, when=changes["updated_at"])
         text = reason.strip() if stage == DealStage.DROPPED else note.strip()
         if stage == DealStage.SIGNED:
             text = (f"{amount_wan:g} 万元, {signed_on:%Y-%m-%d}. " + text).strip()
@@ -381,6 +385,8 @@ def challenge_choose(*, user: User, entry: ChallengeEntry, note: str = "") -> Ma
             status=ChallengeEntry.Status.NOT_CHOSEN, decided_at=now, updated_at=now
         )
         entry.status, entry.match, entry.decided_at = ChallengeEntry.Status.CHOSEN, match, now
+        # the enterprise chose, no broker reviewed: the pair waits on the deal board for a broker to claim it
+        _deal_open(match=match, broker=None, now=now)
         DealEvent.objects.create(
             match=match, actor=user, action=DealEvent.Action.CHOSEN, stage=match.deal_stage, note=note.strip()
         )
@@ -398,3 +404,201 @@ def challenge_choose(*, user: User, entry: ChallengeEntry, note: str = "") -> Ma
             url=_match_url(match),
         )
     return match
+
+
+# --- the broker's pipeline -------------------------------------------------------------------------------
+
+
+def _deal_open(*, match: Match, broker: User | None, now: datetime.datetime) -> Deal:
+    """The follow-up row of a newly approved pair (kept if it already exists)."""
+    deal, created = Deal.objects.get_or_create(
+        match=match, defaults={"broker": broker if broker and broker.is_broker else None, "last_activity_at": now}
+    )
+    if not created:
+        Deal.objects.filter(pk=deal.pk).update(last_activity_at=now, updated_at=now)
+    match._state.fields_cache.pop("deal", None)
+    return deal
+
+
+def deal_for(*, match: Match) -> Deal:
+    """The deal row of an approved match, created on the fly for pairs approved before the pipeline."""
+    deal = getattr(match, "deal", None) if match.status == MatchStatus.APPROVED else None
+    if deal is None:
+        deal, _created = Deal.objects.get_or_create(
+            match=match, defaults={"broker": None, "last_activity_at": match.reviewed_at or match.updated_at}
+        )
+    return deal
+
+
+def deal_touch(*, match: Match, when: datetime.datetime | None = None) -> None:
+    """Something happened on the deal (stage change, message): it is no longer stalled."""
+    when = when or timezone.now()
+    if not Deal.objects.filter(match=match).update(last_activity_at=when, updated_at=when):
+        Deal.objects.get_or_create(match=match, defaults={"last_activity_at": when})
+
+
+def deal_claim(*, match: Match, user: User) -> Deal:
+    """A broker takes responsibility for an approved pair nobody holds yet (from the board or the match
+    page). Raises ``PermissionDenied`` for non-brokers, ``ValidationError`` for a pair that is not approved,
+    ``Conflict`` when another broker holds it (an admin reassigns with ``deal_assign``)."""
+    if not permissions.can_review(user):
+        raise PermissionDenied(_("Only technology brokers can take on a deal."))
+    if match.status != MatchStatus.APPROVED:
+        raise ValidationError(_("Only an approved pair has a deal to follow."), code="not_approved")
+    deal = deal_for(match=match)
+    now = timezone.now()
+    if deal.broker_id == user.pk:
+        return deal
+    with transaction.atomic():
+        if not Deal.objects.filter(pk=deal.pk, broker__isnull=True).update(broker=user, updated_at=now):
+            holder = Deal.objects.select_related("broker").get(pk=deal.pk).broker
+            raise Conflict(
+                _("%(who)s is already responsible for this deal; an admin can reassign it.") % {"who": holder},
+                code="conflict",
+            )
+        deal.broker = user
+        audit_log_record(actor=user, action="deal.claim", target=match, summary=f"claim: {match}")
+        DealEvent.objects.create(
+            match=match, actor=user, action=DealEvent.Action.BROKER, stage=match.deal_stage, note=str(user)
+        )
+    return deal
+
+
+def deal_assign(*, match: Match, user: User, broker: User) -> Deal:
+    """An admin makes ``broker`` responsible for an approved pair (whoever held it). The broker is notified.
+    Raises ``PermissionDenied`` for non-admins, ``ValidationError`` when ``broker`` is not a broker."""
+    if not user.is_authenticated or not user.is_platform_admin:
+        raise PermissionDenied(_("Only platform admins assign deals to brokers."))
+    if match.status != MatchStatus.APPROVED:
+        raise ValidationError(_("Only an approved pair has a deal to follow."), code="not_approved")
+    if not broker.is_active or not broker.is_broker:
+        raise ValidationError({"broker": _("Choose a technology broker.")})
+    deal = deal_for(match=match)
+    if deal.broker_id == broker.pk:
+        return deal
+    now = timezone.now()
+    with transaction.atomic():
+        Deal.objects.filter(pk=deal.pk).update(broker=broker, updated_at=now)
+        deal.broker = broker
+        audit_log_record(
+            actor=user, action="deal.assign", target=match, summary=f"assign to {broker.username}: {match}"
+        )
+        DealEvent.objects.create(
+            match=match, actor=user, action=DealEvent.Action.BROKER, stage=match.deal_stage, note=str(broker)
+        )
+        if broker.pk != user.pk:
+            notify(
+                recipients=[broker],
+                kind=NotificationKind.DEAL_ASSIGNED,
+                data=_match_data(match),
+                url=_match_url(match),
+            )
+    return deal
+
+
+def deal_nda_accept(*, match: Match, user: User) -> Deal:
+    """The enterprise of a confidential need records that the other side accepted its NDA; from then on
+    the other side reads the need's full text. Raises ``PermissionDenied`` unless the user manages the
+    need, ``ValidationError`` when the need is not confidential or the pair not approved."""
+    if not posting_permissions.can_manage(user, match.need):
+        raise PermissionDenied(_("Only the enterprise that posted the need records its NDA."))
+    if match.status != MatchStatus.APPROVED or not getattr(match.need, "confidential", False):
+        raise ValidationError(_("Only an introduced pair with a confidential need has an NDA step."), code="no_nda")
+    deal = deal_for(match=match)
+    if deal.nda_accepted_at:
+        return deal
+    now = timezone.now()
+    with transaction.atomic():
+        Deal.objects.filter(pk=deal.pk, nda_accepted_at__isnull=True).update(
+            nda_accepted_at=now, nda_recorded_by=user, last_activity_at=now, updated_at=now
+        )
+        deal.nda_accepted_at, deal.nda_recorded_by = now, user
+        audit_log_record(actor=user, action="deal.nda", target=match, summary=f"NDA accepted: {match}")
+        DealEvent.objects.create(match=match, actor=user, action=DealEvent.Action.NDA, stage=match.deal_stage)
+        notify(
+            recipients=_members(match.achievement.organization_id),
+            kind=NotificationKind.NDA_ACCEPTED,
+            data=_match_data(match),
+            url=_match_url(match),
+        )
+    return deal
+
+
+def _admins() -> list[User]:
+    return list(
+        User.objects.filter(is_active=True).filter(Q(groups__name=Role.ADMIN) | Q(is_superuser=True)).distinct()
+    )
+
+
+@dataclass
+class WatchResult:
+    reminded: int = 0
+    review_escalated: int = 0
+    contact_escalated: int = 0
+
+
+def _escalate(*, match: Match, kind: str, since: datetime.datetime, days: int, admins: list[User]) -> bool:
+    """One escalation row per (match, kind, since); True when this call wrote it (and notified)."""
+    try:
+        with transaction.atomic():
+            Escalation.objects.create(match=match, kind=kind, since=since)
+            notify(
+                recipients=admins,
+                kind=NotificationKind.REVIEW_OVERDUE
+                if kind == Escalation.Kind.REVIEW
+                else NotificationKind.CONTACT_OVERDUE,
+                data=_match_data(match) | {"days": days},
+                url=_match_url(match),
+            )
+    except IntegrityError:  # another sweep wrote it a moment ago
+        return False
+    return True
+
+
+def deals_watch(*, now: datetime.datetime | None = None) -> WatchResult:
+    """The hourly sweep (beat ``watch-deals`` and ``manage.py watch_deals``); safe to run any number of times.
+
+    * stalled deals (not final, no stage change or message for ``DEAL_STALLED_DAYS``): the responsible
+      broker (the admins when nobody holds it) is reminded once per stall — a conditional UPDATE of
+      ``stalled_reminded_at`` claims the reminder;
+    * proposals in the review queue older than ``REVIEW_PROMISE_DAYS`` and introduced pairs still at
+      "introduced" ``CONTACT_PROMISE_DAYS`` after the introduction escalate to the admins, once per pair
+      and breach (``Escalation`` unique on match, kind, since).
+    """
+    from django.conf import settings
+
+    from . import selectors
+
+    now = now or timezone.now()
+    result = WatchResult()
+    admins = _admins()
+    stalled_days = settings.DEAL_STALLED_DAYS
+    for deal in selectors.deal_stalled_list(now=now).filter(
+        Q(stalled_reminded_at__isnull=True) | Q(stalled_reminded_at__lt=F("last_activity_at"))
+    ):
+        with transaction.atomic():
+            claimed = (
+                Deal.objects.filter(pk=deal.pk, last_activity_at=deal.last_activity_at)
+                .filter(Q(stalled_reminded_at__isnull=True) | Q(stalled_reminded_at__lt=F("last_activity_at")))
+                .update(stalled_reminded_at=now)
+            )
+            if not claimed:
+                continue
+            notify(
+                recipients=[deal.broker] if deal.broker and deal.broker.is_active else admins,
+                kind=NotificationKind.DEAL_STALLED,
+                data=_match_data(deal.match) | {"days": stalled_days},
+                url=_match_url(deal.match),
+            )
+        result.reminded += 1
+    review_days = settings.REVIEW_PROMISE_DAYS
+    for match in selectors.review_overdue_list(now=now):
+        result.review_escalated += _escalate(
+            match=match, kind=Escalation.Kind.REVIEW, since=match.created_at, days=review_days, admins=admins
+        )
+    contact_days = settings.CONTACT_PROMISE_DAYS
+    for match in selectors.contact_overdue_list(now=now):
+        result.contact_escalated += _escalate(
+            match=match, kind=Escalation.Kind.CONTACT, since=match.reviewed_at, days=contact_days, admins=admins
+        )
+    return result

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,12 +14,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from achievements.models import Achievement
-from matching.models import MatchStatus
+from matching.models import DealStage, MatchStatus
+from mengkeju.messaging import permissions as messaging_permissions
 from mengkeju.postings import selectors as posting_selectors
 from needs.models import TechnicalNeed
 
 from . import exports, highlight, permissions, selectors, services
 from .forms import (
+    AssignForm,
+    BoardFilterForm,
     BulkDecisionForm,
     ChallengeEntryForm,
     ChooseEntryForm,
@@ -135,6 +139,18 @@ def match_detail(request, pk: int):
             "next_pk": _next_in_queue(match) if can_review else None,
             "stage_form": StageForm(targets=targets) if targets else None,
             "timeline": selectors.match_timeline(match=match),
+            "deal": getattr(match, "deal", None) if match.status == MatchStatus.APPROVED else None,
+            "can_claim": permissions.can_claim_deal(user, match),
+            "assign_form": AssignForm(
+                brokers=selectors.broker_choices(),
+                initial={"broker": getattr(getattr(match, "deal", None), "broker_id", None)},
+            )
+            if permissions.can_assign_deal(user, match)
+            else None,
+            "thread_member": messaging_permissions.is_member(user, match),
+            "thread_unread": _unread_by_match(user, [match]).get(match.pk, 0),
+            "needs_nda": permissions.needs_nda(match),
+            "can_record_nda": permissions.can_record_nda(user, match),
         },
     )
 
@@ -203,7 +219,105 @@ def match_stage(request, pk: int):
 @login_required
 def my_matches(request):
     page = Paginator(selectors.match_list_for_user(user=request.user), 30).get_page(request.GET.get("page"))
-    return render(request, "deals/mine.html", {"page": page})
+    return render(request, "deals/mine.html", {"page": page, "is_broker": permissions.can_review(request.user)})
+
+
+# --- the broker's pipeline -------------------------------------------------------------------------------
+
+BOARD_PAGE_SIZE = 120
+
+
+@login_required
+def deal_board(request):
+    """Approved pairs by stage: columns on a wide screen, a stacked list on a phone."""
+    _require_broker(request)
+    brokers = selectors.broker_choices()
+    form = BoardFilterForm(request.GET or None, brokers=brokers)
+    queryset = selectors.deal_board(user=request.user, **form.filters())
+    page = Paginator(queryset, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page)
+    unread = _unread_by_match(request.user, rows)
+    for row in rows:
+        row.unread = unread.get(row.pk, 0)
+        row.thread_url = reverse("messaging:thread", args=[row.pk])
+    counts = dict(queryset.order_by().values_list("deal_stage").annotate(n=Count("pk")))
+    columns = [
+        {
+            "stage": stage,
+            "label": DealStage(stage).label,
+            "rows": [r for r in rows if r.deal_stage == stage],
+            "count": counts.get(stage, 0),
+        }
+        for stage in selectors.BOARD_STAGES
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "deals/board.html",
+        {
+            "form": form,
+            "page": page,
+            "columns": columns,
+            "stalled_days": settings.DEAL_STALLED_DAYS,
+            "n_stalled": sum(1 for r in rows if r.is_stalled),
+            "query_string": query.urlencode(),
+        },
+    )
+
+
+def _unread_by_match(user, matches) -> dict:
+    """{match id: unread messages of ``user``} for the board's cards (one query)."""
+    from mengkeju.messaging import selectors as messaging_selectors
+
+    return messaging_selectors.unread_by_match(user=user, match_ids=[m.pk for m in matches])
+
+
+@login_required
+@require_POST
+def deal_claim(request, pk: int):
+    match = selectors.match_get(user=request.user, pk=pk)
+    try:
+        services.deal_claim(match=match, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("You are now responsible for this deal."))
+    return redirect(_back(request, match_url(match)))
+
+
+@login_required
+@require_POST
+def deal_assign(request, pk: int):
+    match = selectors.match_get(user=request.user, pk=pk)
+    if not permissions.can_assign_deal(request.user, match):
+        raise PermissionDenied
+    form = AssignForm(request.POST, brokers=selectors.broker_choices())
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(_back(request, match_url(match)))
+    try:
+        services.deal_assign(match=match, user=request.user, broker=form.cleaned_data["broker"])
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Responsible broker saved."))
+    return redirect(_back(request, match_url(match)))
+
+
+@login_required
+@require_POST
+def deal_nda(request, pk: int):
+    match = selectors.match_get(user=request.user, pk=pk)
+    if not permissions.can_record_nda(request.user, match):
+        raise PermissionDenied
+    try:
+        services.deal_nda_accept(match=match, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("NDA recorded: the other side now reads the full text of the need."))
+    return redirect("deals:match", pk=match.pk)
 
 
 # --- expressed interest ----------------------------------------------------------------------------------

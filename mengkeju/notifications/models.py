@@ -20,6 +20,12 @@ class NotificationKind(models.TextChoices):
     CHALLENGE_ENTRY = "challenge_entry", _("New challenge entry")
     CHALLENGE_CHOSEN = "challenge_chosen", _("Challenge entry chosen")
     DEAL_STAGE = "deal_stage", _("Deal moved on")
+    DEAL_ASSIGNED = "deal_assigned", _("Deal assigned to you")
+    DEAL_STALLED = "deal_stalled", _("Deal stalled")
+    REVIEW_OVERDUE = "review_overdue", _("Proposal waiting too long for review")
+    CONTACT_OVERDUE = "contact_overdue", _("Introduced pair not contacted in time")
+    NEW_MESSAGE = "new_message", _("New message")
+    NDA_ACCEPTED = "nda_accepted", _("NDA recorded")
 
 
 def notification_text(kind: str, data: dict) -> str:
@@ -38,6 +44,22 @@ def notification_text(kind: str, data: dict) -> str:
         NotificationKind.CHALLENGE_ENTRY: gettext("%(organization)s took on your challenge “%(need)s”."),
         NotificationKind.CHALLENGE_CHOSEN: gettext("Your entry was chosen for the challenge “%(need)s”."),
         NotificationKind.DEAL_STAGE: gettext("The deal “%(need)s” ↔ “%(achievement)s” is now: %(stage)s."),
+        NotificationKind.DEAL_ASSIGNED: gettext(
+            "You are now the responsible broker of “%(need)s” ↔ “%(achievement)s”."
+        ),
+        NotificationKind.DEAL_STALLED: gettext(
+            "Nothing has happened on “%(need)s” ↔ “%(achievement)s” for %(days)s days: follow it up."
+        ),
+        NotificationKind.REVIEW_OVERDUE: gettext(
+            "The proposal “%(need)s” ↔ “%(achievement)s” has waited more than %(days)s days for a review."
+        ),
+        NotificationKind.CONTACT_OVERDUE: gettext(
+            "“%(need)s” and “%(achievement)s” were introduced more than %(days)s days ago and are not in contact yet."
+        ),
+        NotificationKind.NEW_MESSAGE: gettext("%(author)s wrote about “%(need)s” ↔ “%(achievement)s”: %(excerpt)s"),
+        NotificationKind.NDA_ACCEPTED: gettext(
+            "The NDA for “%(need)s” is recorded: the full text of the need is now shown to the other side."
+        ),
     }
     template = templates.get(kind)
     if template is None:

@@ -101,6 +101,24 @@ class Posting(TimeStampedModel):
     def is_editable(self) -> bool:
         return self.status in (PostingStatus.DRAFT, PostingStatus.REJECTED, PostingStatus.PUBLISHED)
 
+    def contact_details(self) -> dict:
+        """Who to talk to, for the hand-off after an introduction: ``{"name", "phone", "email",
+        "organization", "address"}`` (strings, "" when unknown). A contact field left empty on the posting
+        falls back to the account of the person who posted it, so a pair always gets a real person."""
+        person = self.created_by
+        fallback = {
+            "name": (person.display_name or person.get_full_name() or person.username) if person else "",
+            "phone": person.phone if person else "",
+            "email": person.email if person else "",
+        }
+        return {
+            "name": self.contact_name or fallback["name"],
+            "phone": self.contact_phone or fallback["phone"],
+            "email": self.contact_email or fallback["email"],
+            "organization": self.organization.name,
+            "address": self.organization.address,
+        }
+
     def public_text(self) -> str:
         """The text anyone may read; confidential needs override it with their public summary."""
         return self.description

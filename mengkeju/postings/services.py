@@ -116,7 +116,30 @@ def _after_status_change(*, posting: Posting, previous: tuple[str, ...], name: s
         matching_services.posting_withdrawn(posting=posting)
 
 
+def contact_defaults(*, user: User) -> dict:
+    """Initial contact fields of a new posting, from the poster's account: ``{"contact_name",
+    "contact_phone", "contact_email"}`` (the organization and its address come from the organization)."""
+    return {
+        "contact_name": user.display_name or user.get_full_name() or "",
+        "contact_phone": user.phone,
+        "contact_email": user.email,
+    }
+
+
+CONTACT_FIELDS = {
+    "contact_name": gettext_lazy("Give a contact person: the other side needs a name after the introduction."),
+    "contact_phone": gettext_lazy("Give a contact phone: the other side needs it after the introduction."),
+    "contact_email": gettext_lazy("Give a contact e-mail: the other side needs it after the introduction."),
+}
+
+
 def posting_submit(*, posting: Posting, user: User) -> Posting:
+    """draft → pending. Raises ``ValidationError`` naming each empty contact field (edit the posting first),
+    ``TransitionError`` / ``PermissionDenied`` as every transition."""
+    _check_actor(transition=TRANSITIONS["submit"], posting=posting, user=user)
+    missing = [str(message) for name, message in CONTACT_FIELDS.items() if not getattr(posting, name, "").strip()]
+    if missing and posting.status in TRANSITIONS["submit"].sources:
+        raise TransitionError(missing, code="contact_missing")
     return _transition(posting=posting, name="submit", user=user, submitted_at=timezone.now())
 
 
@@ -179,6 +202,11 @@ def posting_create(
 ) -> Posting:
     if not permissions.can_create(user, model):
         raise PermissionDenied(_("Your role cannot create this kind of posting."))
+    """A draft of the user's organization; contact fields left empty default from the user's account."""
+    data = {**data}
+    for field, value in contact_defaults(user=user).items():
+        if not (data.get(field) or "").strip():
+            data[field] = value
     posting = model(**data, organization=user.organization, created_by=user, status=S.DRAFT)
     return posting_save(posting=posting, cooperation_modes=cooperation_modes)
 

@@ -119,7 +119,7 @@ def mine(request, kind: PostingKind):
 def create(request, kind: PostingKind):
     if not permissions.can_create(request.user, kind.model):
         raise PermissionDenied
-    form = kind.form_class(request.POST or None)
+    form = kind.form_class(request.POST or None, initial=services.contact_defaults(user=request.user))
     if request.method == "POST" and form.is_valid():
         data, modes = form.posting_data()
         try:

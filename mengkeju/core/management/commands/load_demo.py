@@ -188,6 +188,7 @@ def ensure_own_postings(rows: list[dict], *, users: dict[str, User]) -> None:
             "region": row.get("region", ""),
             "contact_name": owner.display_name,
             "contact_email": owner.email,
+            "contact_phone": owner.phone or "0471-6200000",
         }
         if model is TechnicalNeed:
             data |= {"budget_min_wan": row.get("budget_min_wan"), "budget_max_wan": row.get("budget_max_wan")}

@@ -15,7 +15,7 @@ from django.utils import timezone
 from matching.models import DealStage, Match
 from mengkeju.core.models import Role, User
 from mengkeju.deals import permissions, selectors, services
-from mengkeju.deals.models import DealEvent
+from mengkeju.deals.models import Deal, DealEvent
 
 # what happens to the n-th approved proposal (cycled)
 PLANS = [
@@ -102,6 +102,8 @@ class Command(BaseCommand):
                 Match.objects.filter(pk=match.pk).update(contract_signed_on=signed_on)
                 amount = Match.objects.get(pk=match.pk).contract_amount_wan
                 DealEvent.objects.filter(pk=event.pk).update(note=f"{amount:g} 万元, {signed_on:%Y-%m-%d}.")
+        # the pipeline's clock follows the spread timeline, so older demo deals show up as stalled
+        Deal.objects.filter(match=match).update(last_activity_at=moment)
 
     def _enter_a_challenge(self) -> int:
         """The demo researcher takes on the first open challenge with their newest achievement."""
