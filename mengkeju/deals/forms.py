@@ -118,6 +118,18 @@ class StageForm(forms.Form):
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stage"].choices = [(s, DealStage(s).label) for s in targets]
+        # only the fields some target needs: after the signature the contract fields are gone
+        if DealStage.SIGNED not in targets:
+            del self.fields["amount_wan"], self.fields["signed_on"]
+        if DealStage.DROPPED not in targets:
+            del self.fields["reason"]
+
+    def clean(self):
+        data = super().clean()
+        for name in ("amount_wan", "signed_on"):
+            data.setdefault(name, None)
+        data.setdefault("reason", "")
+        return data
 
 
 class ChallengeEntryForm(forms.Form):

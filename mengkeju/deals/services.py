@@ -410,9 +410,12 @@ def challenge_choose(*, user: User, entry: ChallengeEntry, note: str = "") -> Ma
 
 
 def _deal_open(*, match: Match, broker: User | None, now: datetime.datetime) -> Deal:
-    """The follow-up row of a newly approved pair (kept if it already exists)."""
+    """The follow-up row of a newly approved pair (kept if it already exists). A technology broker who
+    approved it holds it; a pair approved by a platform admin or chosen by an enterprise waits on the
+    board for a broker to claim it."""
     deal, created = Deal.objects.get_or_create(
-        match=match, defaults={"broker": broker if broker and broker.is_broker else None, "last_activity_at": now}
+        match=match,
+        defaults={"broker": broker if broker and broker.has_role(Role.BROKER) else None, "last_activity_at": now},
     )
     if not created:
         Deal.objects.filter(pk=deal.pk).update(last_activity_at=now, updated_at=now)
@@ -458,9 +461,7 @@ def deal_claim(*, match: Match, user: User) -> Deal:
             )
         deal.broker = user
         audit_log_record(actor=user, action="deal.claim", target=match, summary=f"claim: {match}")
-        DealEvent.objects.create(
-            match=match, actor=user, action=DealEvent.Action.BROKER, stage=match.deal_stage, note=str(user)
-        )
+        DealEvent.objects.create(match=match, actor=user, action=DealEvent.Action.BROKER, note=str(user))
     return deal
 
 
@@ -483,9 +484,7 @@ def deal_assign(*, match: Match, user: User, broker: User) -> Deal:
         audit_log_record(
             actor=user, action="deal.assign", target=match, summary=f"assign to {broker.username}: {match}"
         )
-        DealEvent.objects.create(
-            match=match, actor=user, action=DealEvent.Action.BROKER, stage=match.deal_stage, note=str(broker)
-        )
+        DealEvent.objects.create(match=match, actor=user, action=DealEvent.Action.BROKER, note=str(broker))
         if broker.pk != user.pk:
             notify(
                 recipients=[broker],
@@ -514,7 +513,7 @@ def deal_nda_accept(*, match: Match, user: User) -> Deal:
         )
         deal.nda_accepted_at, deal.nda_recorded_by = now, user
         audit_log_record(actor=user, action="deal.nda", target=match, summary=f"NDA accepted: {match}")
-        DealEvent.objects.create(match=match, actor=user, action=DealEvent.Action.NDA, stage=match.deal_stage)
+        DealEvent.objects.create(match=match, actor=user, action=DealEvent.Action.NDA)
         notify(
             recipients=_members(match.achievement.organization_id),
             kind=NotificationKind.NDA_ACCEPTED,

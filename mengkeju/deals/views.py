@@ -92,6 +92,8 @@ def review_bulk(request):
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect(back)
     approve = form.cleaned_data["decision"] == "approve"
+    if approve and request.POST.get("confirmed") != "1":
+        return _bulk_confirm(request, form.cleaned_data["ids"], form.cleaned_data["note"], back)
     result = services.matches_decide(
         match_ids=form.cleaned_data["ids"], user=request.user, approve=approve, note=form.cleaned_data["note"]
     )
@@ -101,6 +103,24 @@ def review_bulk(request):
     for conflict in result.conflicts:
         messages.warning(request, conflict)
     return redirect(back)
+
+
+def _bulk_confirm(request, ids: list[int], note: str, back: str):
+    """A bulk approval is confirmed on a page of its own: which pairs, how many introductions and to whom."""
+    matches = list(selectors.match_review_queue(sort="score").filter(pk__in=ids))
+    skipped = len(set(ids)) - len(matches)
+    organizations = {m.need.organization_id for m in matches} | {m.achievement.organization_id for m in matches}
+    return render(
+        request,
+        "deals/bulk_confirm.html",
+        {
+            "matches": matches,
+            "skipped": skipped,
+            "n_organizations": len(organizations),
+            "note": note,
+            "next": back,
+        },
+    )
 
 
 def _next_in_queue(match) -> int | None:
@@ -260,6 +280,7 @@ def deal_board(request):
             "page": page,
             "columns": columns,
             "stalled_days": settings.DEAL_STALLED_DAYS,
+            "n_filters": sum(1 for value in form.filters().values() if value),
             "n_stalled": sum(1 for r in rows if r.is_stalled),
             "query_string": query.urlencode(),
         },

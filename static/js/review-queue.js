@@ -1,8 +1,9 @@
-/* Mengkeju review queue — keyboard shortcuts and bulk select. Version 1.0.0 (plain JS, no dependencies).
+/* Mengkeju review queue — keyboard shortcuts and bulk select. Version 1.1.0 (plain JS, no dependencies).
  *
  * Queue page (table#review-queue): j / k move the cursor, x toggles the row's checkbox, o or Enter opens
- * the side-by-side page, a / r open it too (decisions are made there), Shift+A approves the selected rows,
- * "select all" toggles every row.  Match page (form#decision-form): a approve, r reject (the note is
+ * the side-by-side page (decisions are made there), Shift+A submits the selected rows for approval —
+ * the server answers with a confirmation page (how many introductions, a note) before anything is sent;
+ * "select all" toggles every row. The help line above the queue lists exactly these keys.  Match page (form#decision-form): a approve, r reject (the note is
  * focused first when empty), n next proposal, q back to the queue.  Without JavaScript every action is a
  * plain link or form.
  */
@@ -46,8 +47,9 @@
         case "x":
           if (row) { var box = row.querySelector(".select-row"); if (box) box.checked = !box.checked; }
           break;
-        case "o": case "Enter": case "a": case "r":
-          if (row) window.location.href = row.getAttribute("data-url");
+        case "o": case "Enter":
+          if (!row) return;  // Enter on a focused link or button keeps its own meaning
+          window.location.href = row.getAttribute("data-url");
           break;
         case "A":
           if (bulkApprove) bulkApprove.click();

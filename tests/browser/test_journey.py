@@ -103,6 +103,9 @@ def test_sign_up_post_approve_and_find(journey, page, live_server):
     page.fill("#id_keywords", "节能、回收")
     page.fill("#id_description", journey.description)
     page.locator("input[name=cooperation_modes]").first.check()
+    # contact person and e-mail start from the account; the phone was not given at sign-up
+    assert page.input_value("#id_contact_email") == "newcomer@example.com"
+    page.fill("#id_contact_phone", "0472-5550000")
     for selector, value in journey.extra.items():
         page.fill(selector, value)
     _submit_main_form(page)

@@ -1,5 +1,5 @@
-"""Keyboard review in a real browser: j/k move, x selects, Shift+A approves the selection; on the match
-page a approves and moves on to the next proposal."""
+"""Keyboard review in a real browser: j/k move, x selects, Shift+A approves the selection after a
+confirmation page; on the match page a approves and moves on to the next proposal."""
 
 import pytest
 
@@ -30,6 +30,10 @@ def test_keyboard_review(live_server, page, broker, need, uni_u):
     assert page.locator(f"input.select-row[value='{matches[1].pk}']").is_checked()
     assert not page.locator(f"input.select-row[value='{matches[0].pk}']").is_checked()
     page.keyboard.press("Shift+A")
+    # nothing is sent before the confirmation page is confirmed
+    page.wait_for_selector("#bulk-summary")
+    assert Match.objects.get(pk=matches[1].pk).status == MatchStatus.PROPOSED
+    page.click("#bulk-confirm")
     page.wait_for_url("**/deals/review/**")
     page.wait_for_selector(".msg.success")
     assert Match.objects.get(pk=matches[1].pk).status == MatchStatus.APPROVED

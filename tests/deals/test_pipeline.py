@@ -46,6 +46,13 @@ def test_the_reviewing_broker_is_responsible_by_default(proposal, broker):
     assert deal.broker == broker and deal.last_activity_at is not None
 
 
+def test_an_admins_approval_waits_for_a_broker_to_claim_it(proposal, admin, broker):
+    services.match_approve(match=proposal, user=admin)
+    assert Deal.objects.get(match=proposal).broker is None
+    services.deal_claim(match=Match.objects.get(pk=proposal.pk), user=broker)
+    assert Deal.objects.get(match=proposal).broker == broker
+
+
 def test_a_challenge_winner_waits_for_a_broker_to_claim_it(need, achievement, owner, researcher, broker, admin):
     match = _challenge_winner(need, achievement, owner, researcher)
     assert Deal.objects.get(match=match).broker is None

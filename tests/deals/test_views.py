@@ -104,7 +104,8 @@ def test_decide_then_next_goes_to_the_next_proposal(client_for, proposal, broker
 
 @pytest.mark.parametrize("who", EVERYONE)
 def test_bulk_decisions_are_for_brokers(cast, client_for, proposal, who):
-    response = client_for(cast[who]).post(reverse("deals:bulk"), {"ids": [proposal.pk], "decision": "approve"})
+    data = {"ids": [proposal.pk], "decision": "approve", "confirmed": "1"}
+    response = client_for(cast[who]).post(reverse("deals:bulk"), data)
     status = Match.objects.get(pk=proposal.pk).status
     if who in ("broker", "admin"):
         assert response.status_code == 302 and status == MatchStatus.APPROVED

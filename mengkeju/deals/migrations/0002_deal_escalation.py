@@ -6,15 +6,11 @@ from django.db import migrations, models
 
 
 def open_deals(apps, schema_editor):
-    """A deal row for every pair approved before the pipeline existed; its reviewer holds it when a broker."""
+    """A deal row for every pair approved before the pipeline existed; its reviewer holds it when a technology broker."""
     Match = apps.get_model("matching", "Match")
     Deal = apps.get_model("deals", "Deal")
     User = apps.get_model("core", "User")
-    brokers = set(
-        User.objects.filter(models.Q(groups__name__in=["broker", "admin"]) | models.Q(is_superuser=True)).values_list(
-            "pk", flat=True
-        )
-    )
+    brokers = set(User.objects.filter(groups__name="broker").values_list("pk", flat=True))
     rows = [
         Deal(
             match_id=m.pk,
