@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mengkeju.core.models import Role
-from mengkeju.postings.models import Posting, wan
+from mengkeju.postings.models import Posting, validate_amount_wan, wan
 
 
 class Maturity(models.TextChoices):
@@ -63,7 +63,7 @@ class Achievement(Posting):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(0), validate_amount_wan],
         help_text=_("Leave empty for negotiable."),
     )
 

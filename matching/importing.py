@@ -1,16 +1,19 @@
-"""``import_postings``: needs or achievements from JSONL or CSV, upserted by ``external_id``.
+"""``import_postings``: needs or achievements from JSONL, CSV or an ``.xlsx`` workbook, upserted by ``external_id``.
 
-All or nothing per file: every line is checked first; any error (bad JSON, unknown cluster, missing
-required field, wrong type) is reported with its line and field and nothing is saved.
+All or nothing per file: every record is checked first; any error (unreadable line, bad JSON, a CSV row with
+more cells than the header, unknown cluster, missing required field, wrong type, a value over its limit, an
+implausible amount, publishing a posting whose deadline has passed) is reported with its FILE line (for a
+workbook its sheet row) and field, and nothing is saved. Problems with the file as a whole (too large, an
+encoding that cannot be read, an ``.xls`` workbook) are one line naming the file. Reading is streamed (see
+``import_reading``); what is kept in memory is the checked records of one file (≤ ``MAX_FILE_BYTES``).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
-import json
+import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -20,10 +23,13 @@ from django.utils import timezone
 
 from achievements.models import IP_TYPE_BY_CHINESE, MATURITY_BY_CHINESE, Achievement, IPType, Maturity
 from mengkeju.core.models import CooperationMode, IndustryCluster, Organization
+from mengkeju.lib.progress import NullProgress
+from mengkeju.postings.models import amount_wan_problem
 from mengkeju.postings.search import search_tokens_of
 from needs.models import TechnicalNeed
 
 from . import services
+from .import_reading import MAX_FILE_BYTES, FileRefused, open_source, text_problem
 
 COMMON = {"external_id", "title", "description", "keywords", "cluster", "organization", "cooperation_modes", "region"}
 FIELDS = {
@@ -32,6 +38,17 @@ FIELDS = {
 }
 REQUIRED = ("external_id", "title", "description", "cluster", "organization")
 MODELS = {"need": TechnicalNeed, "achievement": Achievement}
+
+# limits of text without a column limit (TextField); a model max_length, where there is one, wins
+TEXT_LIMITS = {"description": 20_000, "team": 2_000}
+MAX_KEYWORDS = 50
+MAX_KEYWORD_CHARS = 100
+MAX_ERRORS = 1000  # errors kept per file; the count goes on
+# C0 control characters other than tab, line feed and carriage return, DEL and the C1 controls other than
+# U+0085 (NEXT LINE, a line break some editors write)
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
+EARLIEST_DATE = datetime.date(1990, 1, 1)
+LATEST_DATE = datetime.date(2100, 12, 31)
 
 
 # fields of one side only (budget on needs, price/maturity/IP/team on achievements), copied when present
@@ -48,9 +65,13 @@ SIDE_FIELDS = (
 
 
 class ImportFailed(Exception):
-    def __init__(self, errors: list[str]):
+    """Nothing was imported. ``errors``: one line each, "line N, field F: reason" (or one line naming the
+    file); ``total``: how many errors there were (only the first ``MAX_ERRORS`` are kept)."""
+
+    def __init__(self, errors: list[str], total: int | None = None):
         super().__init__("\n".join(errors))
         self.errors = errors
+        self.total = total if total is not None else len(errors)
 
 
 @dataclass
@@ -63,45 +84,60 @@ class ImportSummary:
     ignored_fields: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    format: str = ""
+    encoding: str | None = None
 
 
-def _read_rows(path: Path) -> list[tuple[int, dict | None, str | None]]:
-    """(line number, row or None, error) for each non-empty line/record."""
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
-        return [(reader.line_num, dict(row), None) for row in reader]
-    rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            rows.append((number, None, f"line {number}: invalid JSON ({exc.msg} at column {exc.colno})"))
-            continue
-        if not isinstance(row, dict):
-            rows.append((number, None, f"line {number}: expected a JSON object"))
-            continue
-        rows.append((number, row, None))
-    return rows
+class _Errors(list):
+    """The errors of one file: the first ``MAX_ERRORS`` kept, all counted."""
+
+    total = 0
+
+    def append(self, message: str) -> None:
+        self.total += 1
+        if len(self) < MAX_ERRORS:
+            super().append(message)
+
+
+def _limit(model, name: str) -> int | None:
+    try:
+        length = model._meta.get_field(name).max_length
+    except Exception:  # not a model field (e.g. "ip")
+        length = None
+    return length or TEXT_LIMITS.get(name)
+
+
+def _clean_text(value: str, name, line, errors) -> str | None:
+    problem = text_problem(value)
+    if problem:
+        errors.append(f"{line}, field {name}: {problem}")
+        return None
+    control = CONTROL.search(value)
+    if control:
+        errors.append(f"{line}, field {name}: control character U+{ord(control.group()):04X} is not allowed")
+        return None
+    return value
 
 
 def _text(row, name, line, errors, required=False, max_length=None) -> str:
     value = row.get(name)
     if value is None or value == "":
         if required:
-            errors.append(f"line {line}, field {name}: required")
+            errors.append(f"{line}, field {name}: required")
         return ""
     if not isinstance(value, str):
-        errors.append(f"line {line}, field {name}: expected text, got {type(value).__name__}")
+        errors.append(f"{line}, field {name}: expected text, got {type(value).__name__}")
+        return ""
+    if max_length and len(value) > max_length * 2 + 100:  # certainly too long: not worth stripping
+        errors.append(f"{line}, field {name}: longer than {max_length:,} characters")
         return ""
     value = value.strip()
     if required and not value:
-        errors.append(f"line {line}, field {name}: required")
+        errors.append(f"{line}, field {name}: required")
     if max_length and len(value) > max_length:
-        errors.append(f"line {line}, field {name}: longer than {max_length} characters")
-    return value
+        errors.append(f"{line}, field {name}: {len(value):,} characters, longer than {max_length:,}")
+        return ""
+    return _clean_text(value, name, line, errors) or ""
 
 
 def _list(row, name, line, errors) -> list[str]:
@@ -111,27 +147,46 @@ def _list(row, name, line, errors) -> list[str]:
     if isinstance(value, str):  # CSV: separated by , ， ; 、 or |
         for sep in "，;；、|":
             value = value.replace(sep, ",")
-        return [v.strip() for v in value.split(",") if v.strip()]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return [v.strip() for v in value if v.strip()]
-    errors.append(f"line {line}, field {name}: expected a list of text")
-    return []
+        items = [v.strip() for v in value.split(",") if v.strip()]
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        items = [v.strip() for v in value if v.strip()]
+    else:
+        errors.append(f"{line}, field {name}: expected a list of text")
+        return []
+    if len(items) > MAX_KEYWORDS:
+        errors.append(f"{line}, field {name}: {len(items)} items, at most {MAX_KEYWORDS}")
+        return []
+    too_long = [v for v in items if len(v) > MAX_KEYWORD_CHARS]
+    if too_long:
+        errors.append(f"{line}, field {name}: an item longer than {MAX_KEYWORD_CHARS} characters")
+        return []
+    for item in items:
+        if _clean_text(item, name, line, errors) is None:
+            return []
+    return items
 
 
 def _decimal(row, name, line, errors) -> Decimal | None:
+    """An amount in 万元: a number or numeric text; refused when negative, above the plausible bound
+    (``amount_wan_problem``: yuan typed into a 万元 field) or with more than two decimals."""
     value = row.get(name)
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        errors.append(f"line {line}, field {name}: expected a number, got {type(value).__name__}")
+        errors.append(f"{line}, field {name}: expected a number, got {type(value).__name__}")
+        return None
+    text = str(value).strip()
+    if len(text) > 40:
+        errors.append(f"{line}, field {name}: expected an amount in 万元, got {len(text)} characters")
         return None
     try:
-        number = Decimal(str(value).strip())
+        number = Decimal(text)
     except InvalidOperation:
-        errors.append(f"line {line}, field {name}: expected a number, got {value!r}")
+        errors.append(f"{line}, field {name}: expected a number, got {text!r}")
         return None
-    if not number.is_finite() or number < 0:
-        errors.append(f"line {line}, field {name}: must be a number ≥ 0")
+    problem = amount_wan_problem(number)
+    if problem:
+        errors.append(f"{line}, field {name}: {problem}")
         return None
     return number
 
@@ -140,18 +195,47 @@ def _date(row, name, line, errors) -> datetime.date | None:
     value = row.get(name)
     if value in (None, ""):
         return None
+    text = str(value).strip()
     try:
-        return datetime.date.fromisoformat(str(value).strip())
+        date = datetime.date.fromisoformat(text) if len(text) <= 10 else None
     except ValueError:
-        errors.append(f"line {line}, field {name}: expected a date YYYY-MM-DD, got {value!r}")
+        date = None
+    if date is None:
+        errors.append(f"{line}, field {name}: expected a date YYYY-MM-DD, got {text[:40]!r}")
         return None
+    if not EARLIEST_DATE <= date <= LATEST_DATE:
+        errors.append(f"{line}, field {name}: {date} is outside {EARLIEST_DATE.year}–{LATEST_DATE.year}")
+        return None
+    return date
 
 
-def postings_import(*, kind: str, path: Path, publish: bool = False) -> ImportSummary:
-    """Validate the whole file, then upsert every row in one transaction."""
+def postings_import(
+    *,
+    kind: str,
+    path: Path,
+    publish: bool = False,
+    encoding: str = "auto",
+    progress: Callable[..., object] | None = None,
+) -> ImportSummary:
+    """Check the whole file, then upsert every record in one transaction.
+
+    ``kind``: "need" or "achievement"; ``path``: a ``.jsonl``, ``.csv`` or ``.xlsx`` file (≤ 256 MB);
+    ``encoding``: "auto" or one of ``import_reading.ENCODINGS`` (text files); ``publish``: published at
+    once (and indexed for the matcher). ``progress(desc=..., total=..., unit=...)`` makes a progress
+    tracker with ``update(n)`` and ``close()`` (``mengkeju.lib.progress``); default none.
+    Raises ``ImportFailed`` with every error found (line and field), having saved nothing.
+    """
     started = time.perf_counter()
+    progress = progress or NullProgress.factory
     model = MODELS[kind]
     summary = ImportSummary()
+    try:
+        source, records = open_source(path, encoding=encoding)
+    except FileRefused as exc:
+        raise ImportFailed([str(exc)]) from None
+    summary.format, summary.encoding = source.format, source.encoding
+    summary.notes.extend(source.notes)
+    unit = "row" if source.format == "xlsx" else "line"
     clusters = {}
     for cluster in IndustryCluster.objects.all():
         clusters[cluster.code] = cluster
@@ -160,68 +244,43 @@ def postings_import(*, kind: str, path: Path, publish: bool = False) -> ImportSu
     for mode in CooperationMode.objects.all():
         modes[mode.code] = mode
         modes[mode.name_zh] = mode
+    limits = {name: _limit(model, name) for name in ("title", "description", "region", "ip_numbers", "team")}
+    limits["lead_researcher"] = _limit(model, "lead_researcher") if kind == "achievement" else None
+    today = timezone.localdate()
 
-    errors: list[str] = []
+    errors = _Errors()
     parsed = []
     seen: dict[str, int] = {}
-    for line, row, error in _read_rows(path):
-        if error:
-            errors.append(error)
-            continue
-        for name in row:
-            if name not in FIELDS[kind]:
-                summary.ignored_fields[name] = summary.ignored_fields.get(name, 0) + 1
-        item: dict = {"line": line}
-        for name in REQUIRED:
-            item[name] = _text(
-                row, name, line, errors, required=True, max_length=200 if name != "description" else None
+    bar = progress(desc=f"checking {path.name}", total=source.estimated_records, unit=unit)
+    last_line = 0
+    try:
+        for record in records:
+            bar.update(max(record.line - last_line, 1) if record.line else 0)
+            last_line = max(last_line, record.line)
+            if record.error:
+                errors.append(record.error)
+                continue
+            item = _check(
+                kind, record, f"{unit} {record.line}", clusters, modes, limits, seen, errors, summary, publish, today
             )
-        if item["external_id"] and len(item["external_id"]) > 64:
-            errors.append(f"line {line}, field external_id: longer than 64 characters")
-        if item["external_id"] in seen:
-            errors.append(
-                f"line {line}, field external_id: {item['external_id']} repeats line {seen[item['external_id']]}"
-            )
-        seen[item["external_id"]] = line
-        if item["cluster"] and item["cluster"] not in clusters:
-            errors.append(f"line {line}, field cluster: unknown cluster {item['cluster']!r}")
-        item["keywords"] = _list(row, "keywords", line, errors)
-        mode_names = _list(row, "cooperation_modes", line, errors)
-        unknown = [m for m in mode_names if m not in modes]
-        if unknown:
-            errors.append(f"line {line}, field cooperation_modes: unknown {', '.join(unknown)}")
-        item["modes"] = [modes[m] for m in mode_names if m in modes]
-        item["region"] = _text(row, "region", line, errors, max_length=100)
-        item["deadline"] = _date(row, "deadline", line, errors)
-        if kind == "need":
-            item["budget_min_wan"] = _decimal(row, "budget_min_wan", line, errors)
-            item["budget_max_wan"] = _decimal(row, "budget_max_wan", line, errors)
-            low, high = item["budget_min_wan"], item["budget_max_wan"]
-            if low is not None and high is not None and low > high:
-                errors.append(f"line {line}, field budget_max_wan: below budget_min_wan")
-        else:
-            item["price_wan"] = _decimal(row, "price_wan", line, errors)
-            maturity = _text(row, "maturity", line, errors)
-            if maturity and maturity not in MATURITY_BY_CHINESE and maturity not in Maturity.values:
-                errors.append(f"line {line}, field maturity: unknown {maturity!r}")
-            item["maturity"] = MATURITY_BY_CHINESE.get(maturity, maturity) or Maturity.LAB
-            ip = _text(row, "ip", line, errors)
-            if ip and ip not in IP_TYPE_BY_CHINESE and ip not in IPType.values:
-                errors.append(f"line {line}, field ip: unknown {ip!r}")
-            item["ip_type"] = IP_TYPE_BY_CHINESE.get(ip, ip) or IPType.NONE
-            item["ip_numbers"] = _text(row, "ip_numbers", line, errors, max_length=300)
-            item["lead_researcher"] = _text(row, "lead_researcher", line, errors, max_length=100)
-            item["team"] = _text(row, "team", line, errors)
-        parsed.append(item)
-    if errors:
-        raise ImportFailed(errors)
+            if not errors.total:  # once the file has failed, keep only the count of errors, not the rows
+                parsed.append(item)
+    except FileRefused as exc:
+        raise ImportFailed([str(exc)]) from None
+    finally:
+        bar.close()
+    if errors.total:
+        raise ImportFailed(list(errors), errors.total)
 
     with transaction.atomic():
         organizations = _organizations(kind, {item["organization"] for item in parsed}, summary)
         existing = {p.external_id: p for p in model.objects.filter(external_id__in=[i["external_id"] for i in parsed])}
         now = timezone.now()
         to_create, to_update = [], []
-        for item in parsed:
+        bar = progress(desc=f"saving {kind}s", total=len(parsed), unit=kind)
+        for number, item in enumerate(parsed, start=1):
+            if number % 100 == 0:
+                bar.update(100)
             posting = existing.get(item["external_id"]) or model(external_id=item["external_id"], status="draft")
             posting.title = item["title"]
             posting.description = item["description"]
@@ -240,6 +299,8 @@ def postings_import(*, kind: str, path: Path, publish: bool = False) -> ImportSu
             posting.search_tokens = search_tokens_of(posting)
             posting.updated_at = now
             (to_update if posting.pk else to_create).append(posting)
+        bar.update(len(parsed) % 100)
+        bar.close()
         model.objects.bulk_create(to_create, batch_size=500)
         if to_update:
             names = [
@@ -279,10 +340,70 @@ def postings_import(*, kind: str, path: Path, publish: bool = False) -> ImportSu
         summary.created, summary.updated = len(to_create), len(to_update)
         # published postings enter the matcher's index now (new text, new words), so the next match of
         # either side finds them; proposals for them come from the next full run (or `match --all`)
-        published = [p.pk for p in to_create + to_update if p.status == "published"]
-        summary.indexed = services.postings_index_ids(kind=kind, ids=published)
+        published = sorted(p.pk for p in to_create + to_update if p.status == "published")
+        bar = progress(desc="indexing for the matcher", total=len(published), unit=kind)
+        for start in range(0, len(published), 500):
+            batch = published[start : start + 500]
+            summary.indexed += services.postings_index_ids(kind=kind, ids=batch)
+            bar.update(len(batch))
+        bar.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _check(kind, record, line, clusters, modes, limits, seen, errors, summary, publish, today) -> dict:
+    """One record's fields checked and converted; problems appended to ``errors`` as "line N, field F: …"."""
+    row = record.row
+    for name in row:
+        if not isinstance(name, str) or text_problem(name) or CONTROL.search(name):
+            errors.append(f"{line}: a field name is not valid text")
+            return {}
+        if name not in FIELDS[kind]:
+            summary.ignored_fields[name[:60]] = summary.ignored_fields.get(name[:60], 0) + 1
+    item: dict = {"line": record.line}
+    for name in REQUIRED:
+        item[name] = _text(row, name, line, errors, required=True, max_length=limits.get(name, 200))
+    if item["external_id"] and len(item["external_id"]) > 64:
+        errors.append(f"{line}, field external_id: longer than 64 characters")
+    if item["external_id"] in seen:
+        errors.append(f"{line}, field external_id: {item['external_id']} repeats {seen[item['external_id']]}")
+    elif item["external_id"]:
+        seen[item["external_id"]] = line
+    if item["cluster"] and item["cluster"] not in clusters:
+        errors.append(f"{line}, field cluster: unknown cluster {item['cluster']!r}")
+    item["keywords"] = _list(row, "keywords", line, errors)
+    mode_names = _list(row, "cooperation_modes", line, errors)
+    unknown = [m for m in mode_names if m not in modes]
+    if unknown:
+        errors.append(f"{line}, field cooperation_modes: unknown {', '.join(unknown)}")
+    item["modes"] = [modes[m] for m in mode_names if m in modes]
+    item["region"] = _text(row, "region", line, errors, max_length=limits["region"])
+    item["deadline"] = _date(row, "deadline", line, errors)
+    if publish and item["deadline"] and item["deadline"] < today:
+        errors.append(
+            f"{line}, field deadline: {item['deadline']} has passed; an expired posting cannot be published "
+            "(import it without --publish, or give a later deadline)"
+        )
+    if kind == "need":
+        item["budget_min_wan"] = _decimal(row, "budget_min_wan", line, errors)
+        item["budget_max_wan"] = _decimal(row, "budget_max_wan", line, errors)
+        low, high = item["budget_min_wan"], item["budget_max_wan"]
+        if low is not None and high is not None and low > high:
+            errors.append(f"{line}, field budget_max_wan: below budget_min_wan")
+    else:
+        item["price_wan"] = _decimal(row, "price_wan", line, errors)
+        maturity = _text(row, "maturity", line, errors, max_length=40)
+        if maturity and maturity not in MATURITY_BY_CHINESE and maturity not in Maturity.values:
+            errors.append(f"{line}, field maturity: unknown {maturity!r}")
+        item["maturity"] = MATURITY_BY_CHINESE.get(maturity, maturity) or Maturity.LAB
+        ip = _text(row, "ip", line, errors, max_length=40)
+        if ip and ip not in IP_TYPE_BY_CHINESE and ip not in IPType.values:
+            errors.append(f"{line}, field ip: unknown {ip!r}")
+        item["ip_type"] = IP_TYPE_BY_CHINESE.get(ip, ip) or IPType.NONE
+        item["ip_numbers"] = _text(row, "ip_numbers", line, errors, max_length=limits["ip_numbers"])
+        item["lead_researcher"] = _text(row, "lead_researcher", line, errors, max_length=limits["lead_researcher"])
+        item["team"] = _text(row, "team", line, errors, max_length=limits["team"])
+    return item
 
 
 def _organizations(kind: str, names: set[str], summary: ImportSummary) -> dict[str, Organization]:

@@ -4,7 +4,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from mengkeju.core.models import Role
-from mengkeju.postings.models import Posting, wan
+from mengkeju.postings.models import Posting, validate_amount_wan, wan
 
 
 class TechnicalNeed(Posting):
@@ -19,7 +19,7 @@ class TechnicalNeed(Posting):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(0), validate_amount_wan],
     )
     budget_max_wan = models.DecimalField(
         _("budget up to (10k CNY)"),
@@ -27,7 +27,7 @@ class TechnicalNeed(Posting):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(0), validate_amount_wan],
     )
     confidential = models.BooleanField(
         _("confidential"),
@@ -42,7 +42,7 @@ class TechnicalNeed(Posting):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(0), validate_amount_wan],
     )
 
     class Meta(Posting.Meta):

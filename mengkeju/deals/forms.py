@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from matching.models import DealStage, MatchSource, MatchStatus
 from mengkeju.core.models import IndustryCluster
+from mengkeju.postings.models import validate_amount_wan
 
 
 class MatchFilterForm(forms.Form):
@@ -108,7 +109,12 @@ class StageForm(forms.Form):
     stage = forms.ChoiceField(choices=DealStage.choices, label=_("New stage"))
     note = forms.CharField(required=False, max_length=2000, label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
     amount_wan = forms.DecimalField(
-        required=False, min_value=0, max_digits=12, decimal_places=2, label=_("Contract amount (10k CNY)")
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        validators=[validate_amount_wan],
+        label=_("Contract amount (10k CNY)"),
     )
     signed_on = forms.DateField(required=False, label=_("Signed on"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(

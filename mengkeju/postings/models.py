@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,54 @@ def wan(amount: Decimal) -> str:
     """An amount in 万元 without trailing zeros: 100.00 → "100", 12.50 → "12.5"."""
     text = f"{amount:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# Amounts in 万元 (10,000 CNY): budgets, asking prices, bounties and contract amounts.  The largest
+# technology-transfer contracts reported in China are a few 亿元; 10 亿元 (100,000 万元) leaves room
+# above them, while an amount in yuan typed into a 万元 field (3,000,000 for 300 万元) lands above it.
+# The columns hold 12 digits with 2 decimals; SQLite does not enforce that, so the bound is checked here
+# (model/form validation and ``import_postings`` share it) and is the same on both backends.
+MAX_AMOUNT_WAN = Decimal("100000")
+AMOUNT_WAN_DECIMAL_PLACES = 2
+
+
+def amount_wan_problem(value: Decimal) -> str | None:
+    """Why ``value`` (万元) is not a plausible amount, in English, or None when it is.
+
+    The one rule of both ``validate_amount_wan`` (forms, models) and ``import_postings``: finite, not
+    negative, at most two decimal places, at most ``MAX_AMOUNT_WAN`` (10 亿元).
+    """
+    if not value.is_finite():
+        return "must be a number"
+    if value < 0:
+        return "must not be negative"
+    if value > MAX_AMOUNT_WAN:
+        return (
+            f"{value:,f} 万元 is more than {MAX_AMOUNT_WAN:,f} 万元 (10 亿元): this looks like yuan; "
+            "the field is in 万元 (10,000 CNY)"
+        )
+    if value.as_tuple().exponent < -AMOUNT_WAN_DECIMAL_PLACES:
+        return f"at most {AMOUNT_WAN_DECIMAL_PLACES} decimal places"
+    return None
+
+
+def validate_amount_wan(value) -> None:
+    """Model and form validator of an amount in 万元: raises ``ValidationError`` (code ``negative`` or
+    ``looks_like_yuan``) when ``value`` is below 0 or above ``MAX_AMOUNT_WAN`` (10 亿元)."""
+    if value is None:
+        return
+    value = Decimal(value)
+    if value.is_finite() and value < 0:
+        raise ValidationError(_("An amount cannot be negative."), code="negative")
+    if value.is_finite() and value > MAX_AMOUNT_WAN:
+        raise ValidationError(
+            _(
+                "%(value)s is more than %(limit)s 万元 (1 billion CNY): this looks like yuan; "
+                "the field is in 万元 (10,000 CNY)."
+            ),
+            code="looks_like_yuan",
+            params={"value": wan(value), "limit": wan(MAX_AMOUNT_WAN)},
+        )
 
 
 class PostingStatus(models.TextChoices):

@@ -2,26 +2,45 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from matching.import_reading import ENCODINGS
 from matching.importing import ImportFailed, postings_import
+from mengkeju.lib.progress import progress_factory
+
+SHOWN_ERRORS = 100
 
 
 class Command(BaseCommand):
-    help = "Import needs or achievements from JSONL or CSV (upsert by external_id; all or nothing per file)."
+    help = (
+        "Import needs or achievements from JSONL, CSV (UTF-8, GBK/GB18030 or UTF-16) or an .xlsx workbook "
+        "(first sheet); upsert by external_id; all or nothing per file, errors name the line (sheet row) and field."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--kind", choices=["need", "achievement"], required=True)
-        parser.add_argument("file")
+        parser.add_argument("file", help=".jsonl, .csv or .xlsx")
         parser.add_argument("--publish", action="store_true", help="publish the imported postings")
+        parser.add_argument(
+            "--encoding",
+            choices=list(ENCODINGS),
+            default="auto",
+            help="encoding of a CSV or JSONL file (default: detected)",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
 
-    def handle(self, *args, kind, file, publish, **options):
+    def handle(self, *args, kind, file, publish, encoding, no_progress, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"{file}: no such file")
+        progress = None if no_progress else progress_factory(self.stderr._out)
         try:
-            summary = postings_import(kind=kind, path=path, publish=publish)
+            summary = postings_import(kind=kind, path=path, publish=publish, encoding=encoding, progress=progress)
         except ImportFailed as exc:
+            shown = exc.errors[:SHOWN_ERRORS]
+            more = exc.total - len(shown)
             raise CommandError(
-                f"{file}: nothing imported, {len(exc.errors)} error(s):\n" + "\n".join(exc.errors)
+                f"{file}: nothing imported, {exc.total} error(s):\n"
+                + "\n".join(shown)
+                + (f"\n… and {more} more error(s)" if more else "")
             ) from None
         ignored = ", ".join(f"{name} ×{n}" for name, n in sorted(summary.ignored_fields.items())) or "none"
         self.stdout.write(
