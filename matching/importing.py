@@ -29,7 +29,7 @@ from mengkeju.postings.search import search_tokens_of
 from needs.models import TechnicalNeed
 
 from . import services
-from .import_reading import MAX_FILE_BYTES, FileRefused, open_source, text_problem
+from .import_reading import FileRefused, open_source, text_problem
 
 COMMON = {"external_id", "title", "description", "keywords", "cluster", "organization", "cooperation_modes", "region"}
 FIELDS = {

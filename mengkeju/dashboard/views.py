@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from mengkeju.deals.exports import csv_response, write_csv
+from mengkeju.deals.exports import spreadsheet_response
 
 from . import charts, selectors
 
@@ -112,7 +112,8 @@ def _csv_rows(name: str):
 ADMIN_CSV = {"review", "brokers"}
 
 
-def dashboard_csv(request, name: str):
+def dashboard_csv(request, name: str, fmt: str = "csv"):
+    """One figure table as CSV (UTF-8 with BOM) or, with ``fmt="xlsx"``, as a workbook."""
     if name in ADMIN_CSV:
         if not _is_staff(request.user):
             raise PermissionDenied
@@ -135,4 +136,4 @@ def dashboard_csv(request, name: str):
         if found is None:
             raise Http404
         columns, rows = found
-    return csv_response(write_csv(columns, rows), f"mengkeju-{name}")
+    return spreadsheet_response(columns, list(rows), f"mengkeju-{name}", fmt)

@@ -1,9 +1,7 @@
-"""CSV exports of matches and deals. Contact columns are filled only where ``can_see_contacts`` allows."""
+"""CSV and .xlsx exports of matches and deals. Contact columns are filled only where ``can_see_contacts`` allows."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 
 from django.http import HttpResponse
@@ -11,6 +9,7 @@ from django.utils import timezone
 
 from matching.models import Match
 from mengkeju.core.models import User
+from mengkeju.lib import spreadsheet
 
 from . import permissions
 
@@ -147,18 +146,31 @@ def deal_row(match: Match, user: User) -> dict:
 
 
 def write_csv(columns: list[str], rows: Iterable[dict]) -> str:
-    """CSV text with a UTF-8 byte-order mark, so spreadsheet programs read the Chinese correctly."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(row)
-    return buffer.getvalue()
+    """CSV text with a UTF-8 byte-order mark, so spreadsheet programs read the Chinese correctly; cells
+    that would start a formula are neutralised (``mengkeju.lib.spreadsheet.safe_cell``)."""
+    return spreadsheet.write_csv(columns, rows)
+
+
+def _stamp() -> str:
+    return timezone.localtime().strftime("%Y%m%d-%H%M")
 
 
 def csv_response(text: str, name: str) -> HttpResponse:
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{name}-{_stamp()}.csv"'
     return response
+
+
+def xlsx_response(columns: list[str], rows: Iterable[dict], name: str) -> HttpResponse:
+    """The same columns and rows as the CSV, as an .xlsx workbook (one sheet named after the export)."""
+    content = spreadsheet.write_xlsx(columns, rows, sheet=name.removeprefix("mengkeju-"))
+    response = HttpResponse(content, content_type=spreadsheet.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}-{_stamp()}.xlsx"'
+    return response
+
+
+def spreadsheet_response(columns: list[str], rows: Iterable[dict], name: str, fmt: str) -> HttpResponse:
+    """``fmt`` "csv" (UTF-8 with BOM) or "xlsx"."""
+    if fmt == "xlsx":
+        return xlsx_response(columns, rows, name)
+    return csv_response(write_csv(columns, rows), name)

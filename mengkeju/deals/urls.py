@@ -22,4 +22,6 @@ urlpatterns = [
     path("export/", views.export_page, name="export"),
     path("export/matches.csv", views.export_matches, name="export_matches"),
     path("export/deals.csv", views.export_deals, name="export_deals"),
+    path("export/matches.xlsx", views.export_matches, {"fmt": "xlsx"}, name="export_matches_xlsx"),
+    path("export/deals.xlsx", views.export_deals, {"fmt": "xlsx"}, name="export_deals_xlsx"),
 ]

@@ -459,19 +459,19 @@ def export_page(request):
 
 
 @login_required
-def export_matches(request):
+def export_matches(request, fmt: str = "csv"):
     if not permissions.can_export(request.user):
         raise PermissionDenied
     form = ExportFilterForm(request.GET or None)
     rows = (exports.match_row(m, request.user) for m in selectors.match_export_list(**form.filters()).iterator(2000))
-    return exports.csv_response(exports.write_csv(exports.MATCH_COLUMNS, rows), "mengkeju-matches")
+    return exports.spreadsheet_response(exports.MATCH_COLUMNS, rows, "mengkeju-matches", fmt)
 
 
 @login_required
-def export_deals(request):
+def export_deals(request, fmt: str = "csv"):
     if not permissions.can_export(request.user):
         raise PermissionDenied
     form = ExportFilterForm(request.GET or None)
     filters = form.filters() | {"status": ""}
     rows = (exports.deal_row(m, request.user) for m in selectors.deal_list(**filters).iterator(2000))
-    return exports.csv_response(exports.write_csv(exports.DEAL_COLUMNS, rows), "mengkeju-deals")
+    return exports.spreadsheet_response(exports.DEAL_COLUMNS, rows, "mengkeju-deals", fmt)

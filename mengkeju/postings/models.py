@@ -26,6 +26,14 @@ MAX_AMOUNT_WAN = Decimal("100000")
 AMOUNT_WAN_DECIMAL_PLACES = 2
 
 
+def _amount_text(value: Decimal, *, grouped: bool = False) -> str:
+    """An amount for a message: in full up to 20 digits, in scientific notation beyond (1e999999999 written
+    in full would be a billion characters)."""
+    if value.adjusted() >= 20:
+        return f"{value:.3E}"
+    return f"{value:,f}" if grouped else wan(value)
+
+
 def amount_wan_problem(value: Decimal) -> str | None:
     """Why ``value`` (万元) is not a plausible amount, in English, or None when it is.
 
@@ -38,7 +46,8 @@ def amount_wan_problem(value: Decimal) -> str | None:
         return "must not be negative"
     if value > MAX_AMOUNT_WAN:
         return (
-            f"{value:,f} 万元 is more than {MAX_AMOUNT_WAN:,f} 万元 (10 亿元): this looks like yuan; "
+            f"{_amount_text(value, grouped=True)} 万元 is more than {MAX_AMOUNT_WAN:,f} 万元 (10 亿元): "
+            "this looks like yuan; "
             "the field is in 万元 (10,000 CNY)"
         )
     if value.as_tuple().exponent < -AMOUNT_WAN_DECIMAL_PLACES:
@@ -61,7 +70,7 @@ def validate_amount_wan(value) -> None:
                 "the field is in 万元 (10,000 CNY)."
             ),
             code="looks_like_yuan",
-            params={"value": wan(value), "limit": wan(MAX_AMOUNT_WAN)},
+            params={"value": _amount_text(value), "limit": wan(MAX_AMOUNT_WAN)},
         )
 
 
