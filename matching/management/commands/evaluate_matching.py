@@ -4,6 +4,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import setup_databases, teardown_databases
 
+from mengkeju.lib.progress import progress_factory
+
+from .match import run_with_progress
+
 
 class Command(BaseCommand):
     help = (
@@ -13,8 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("directory")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
 
-    def handle(self, *args, directory, **options):
+    def handle(self, *args, directory, no_progress=False, **options):
         path = Path(directory)
         for name in ("needs.jsonl", "achievements.jsonl", "qrels.tsv"):
             if not (path / name).is_file():
@@ -22,7 +27,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         old_config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         try:
-            result = evaluate(path)
+            result = evaluate(path, progress=None if no_progress else progress_factory(self.stderr._out))
         finally:
             teardown_databases(old_config, verbosity=0)
         from matching.evaluation import format_table
@@ -36,8 +41,9 @@ class Command(BaseCommand):
         self.result = result
 
 
-def evaluate(path: Path) -> dict:
-    """Import, publish, run the full matcher through the services, and read the proposals back."""
+def evaluate(path: Path, progress=None) -> dict:
+    """Import, publish, run the full matcher through the services, and read the proposals back.
+    ``progress``: a factory of ``mengkeju.lib.progress`` trackers for the import and the run (optional)."""
     from matching import services
     from matching.evaluation import baseline_tokens, metrics, read_qrels
     from matching.importing import postings_import
@@ -46,11 +52,11 @@ def evaluate(path: Path) -> dict:
     from mengkeju.lib.textanalysis import default_analyzer, reset_default_analyzer
 
     reset_default_analyzer()  # synonyms of the throw-away database
-    postings_import(kind="achievement", path=path / "achievements.jsonl", publish=True)
-    postings_import(kind="need", path=path / "needs.jsonl", publish=True)
+    postings_import(kind="achievement", path=path / "achievements.jsonl", publish=True, progress=progress)
+    postings_import(kind="need", path=path / "needs.jsonl", publish=True, progress=progress)
     qrels = read_qrels(path / "qrels.tsv")
     run = services.match_run_create(trigger="evaluate")
-    services.match_run_execute(run_id=run.pk, top_k=10)
+    run_with_progress(run_id=run.pk, top_k=10, progress=progress)
 
     rankings: dict[str, list[str]] = {}
     rows = (

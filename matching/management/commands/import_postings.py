@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from matching.import_reading import ENCODINGS
 from matching.importing import ImportFailed, postings_import
@@ -42,6 +43,8 @@ class Command(BaseCommand):
                 + "\n".join(shown)
                 + (f"\n… and {more} more error(s)" if more else "")
             ) from None
+        except DatabaseError as exc:  # the one transaction was rolled back
+            raise CommandError(f"{file}: nothing imported, the database refused the write: {exc}") from None
         ignored = ", ".join(f"{name} ×{n}" for name, n in sorted(summary.ignored_fields.items())) or "none"
         self.stdout.write(
             f"{kind}s: {summary.created} created, {summary.updated} updated, {summary.published} published; "
