@@ -3,6 +3,8 @@ a line-and-field error, nothing saved and a failing exit status (CommandError ma
 
 import datetime
 import json
+import shutil
+import subprocess
 import tracemalloc
 
 import pytest
@@ -55,9 +57,14 @@ GBK_CSV = f"{HEADER}\r\nX1,高纯颗粒硅制备,流化床法制备颗粒硅。,
 
 
 def test_gbk_csv_from_the_issue_is_read(tmp_path, capsys):
-    # printf '…' | iconv -t gbk > n.csv; manage.py import_postings --kind need n.csv
+    # printf '…' | iconv -t gbk > n.csv; manage.py import_postings --kind need n.csv  (was a traceback)
     path = tmp_path / "n.csv"
-    path.write_bytes(GBK_CSV.encode("gbk"))
+    if shutil.which("iconv"):
+        converted = subprocess.run(["iconv", "-t", "gbk"], input=GBK_CSV.encode(), capture_output=True, check=True)
+        path.write_bytes(converted.stdout)
+    else:
+        path.write_bytes(GBK_CSV.encode("gbk"))
+    assert path.read_bytes() == GBK_CSV.encode("gbk")
     run(path)
     assert TechnicalNeed.objects.get(external_id="X1").title == "高纯颗粒硅制备"
     assert "read as GB18030/GBK" in capsys.readouterr().out
@@ -379,3 +386,26 @@ def test_any_bytes_import_or_fail_with_the_commands_error(tmp_path, data, name, 
         run(path, "--no-progress")
     except CommandError as exc:
         assert "nothing imported" in str(exc)
+
+
+def test_manage_py_exits_1_with_one_clear_line_and_no_traceback(tmp_path):
+    import os
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "n.csv"
+    path.write_bytes(HEADER.encode() + b"\n" + bytes(range(0x80, 0x100)) * 20 + b"\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env |= {"MENGKEJU_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "manage.py", "import_postings", "--kind", "need", str(path), "--no-progress"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert f"{path}: not GB18030/GBK text: byte 0x" in done.stderr
