@@ -29,7 +29,6 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,38 +142,13 @@ def generate(kind: str, n: int, *, seed: int = 7) -> Iterator[dict]:
 def write(kind: str, n: int, path: Path, *, seed: int = 7, progress=None) -> int:
     """Write ``n`` generated records of ``kind`` to ``path`` as JSONL; returns the number written.
 
-    ``progress(done)`` is called every 1,000 records when given."""
+    ``progress`` is a tracker of ``mengkeju.lib.progress`` (``update(n)``), advanced every record."""
     with open(path, "w", encoding="utf-8") as fh:
-        for done, record in enumerate(generate(kind, n, seed=seed), start=1):
+        for record in generate(kind, n, seed=seed):
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-            if progress and done % 1000 == 0:
-                progress(done)
+            if progress:
+                progress.update(1)
     return n
-
-
-@contextmanager
-def progress_bar(*, total: int, desc: str):
-    """A tqdm bar (count, rate, time left) on a terminal, a plain line every 10 s otherwise; yields
-    ``advance(done)`` taking the running count."""
-    from tqdm import tqdm
-
-    tty = sys.stderr.isatty()
-    started = last_line = time.monotonic()
-    with tqdm(total=total, desc=desc, unit=" rec", disable=not tty, mininterval=0.5) as bar:
-        seen = 0
-
-        def advance(done: int) -> None:
-            nonlocal seen, last_line
-            bar.update(done - seen)
-            seen = done
-            now = time.monotonic()
-            if not tty and now - last_line >= 10:
-                rate = done / max(now - started, 1e-9)
-                print(f"{desc}: {done}/{total} ({rate:.0f}/s, {(total - done) / rate:.0f} s left)", file=sys.stderr)
-                last_line = now
-
-        yield advance
-        bar.update(total - seen)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -184,12 +158,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, required=True, help="folder for needs.jsonl and achievements.jsonl")
     args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    from mengkeju.lib.progress import progress_factory
+
+    make_progress = progress_factory(sys.stderr)
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     for kind, n in (("need", args.needs), ("achievement", args.achievements)):
         path = args.out / f"{kind}s.jsonl"
-        with progress_bar(total=n, desc=f"{kind}s") as advance:
-            write(kind, n, path, seed=args.seed, progress=advance)
+        bar = make_progress(desc=f"{kind}s", total=n, unit="record")
+        write(kind, n, path, seed=args.seed, progress=bar)
+        bar.close()
         print(f"{path}: {n} {kind}s", file=sys.stderr)
     print(f"generated {args.needs} needs and {args.achievements} achievements in {time.perf_counter() - started:.1f} s")
 
