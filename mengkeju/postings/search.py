@@ -1,15 +1,38 @@
-"""Library search: Chinese text is segmented in Python and stored as space-separated words.
+"""Library search: any substring of a posting's title, keywords or public text finds it, ranked.
 
-On PostgreSQL the words are indexed with the ``simple`` text-search configuration (GIN index over
-``to_tsvector('simple', search_tokens)``) and results are ranked; on SQLite each word is looked up
-with a word-boundary LIKE.  Both find the same postings: those containing every query word.
+What is indexed and how a query is read is in ``mengkeju.lib.textanalysis.search_terms`` (words in
+search mode plus Chinese character unigrams and bigrams, Latin words whole; groups of the query are
+ANDed, synonyms OR'ed in). This module stores the terms and asks the database:
+
+* ``Posting.search_tokens`` holds the encoded terms, space-separated and padded:
+  ``" <title and keyword terms> xqbody <public text terms> "`` (``SECTION``). ``search_tokens_of``
+  computes it; every write path (services, import) stores it.
+* PostgreSQL: a GIN index over ``to_tsvector('simple', search_tokens)`` (migrations
+  ``needs/0002``, ``achievements/0003``) finds the postings; ``ts_rank`` over the title part at weight
+  A and the whole at weight D ranks them.
+* SQLite: an FTS5 table ``<table>_fts(title, body)`` kept in step with ``search_tokens`` by triggers
+  (``fts_ensure``, run by the migrations and after every ``migrate``) finds them; ``bm25()`` with the
+  title column weighted ``TITLE_WEIGHT`` times the body ranks them. No ``LIKE`` scan.
+
+Synonyms: the admin's ``Synonym`` table (through ``default_analyzer()``, so a new pair applies at once in
+this process and within ``VERSION_CHECK_SECONDS`` elsewhere) plus the general bilingual list
+``data/search_synonyms.tsv`` (search only; see its header for provenance).
 """
+
+from __future__ import annotations
+
+import functools
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import F, Func, QuerySet, TextField, Value
 
 SEARCH_VECTOR = SearchVector("search_tokens", config="simple")
+# separates the title-and-keywords terms from the rest inside search_tokens (an encoded term never
+# contains it: encode_term only produces "xq" + h/p/d/s/n)
+SECTION = "xqbody"
+# SQLite bm25 column weight of title and keywords against the public text
+TITLE_WEIGHT = 4.0
 
 
 def _analyzer():
@@ -18,38 +41,175 @@ def _analyzer():
     return default_analyzer()
 
 
-def segment_for_index(text: str) -> str:
-    """Every word, repeats kept: PostgreSQL's ts_rank counts how often a query word occurs."""
-    return " ".join(_analyzer().search_tokens(text))
+def _index_terms(text: str) -> list[str]:
+    from mengkeju.lib.textanalysis.search_terms import index_terms
+
+    return index_terms(_analyzer(), text)
+
+
+def search_tokens_from(*, heading: str, body: str) -> str:
+    """The value of ``search_tokens`` for a heading (title and keywords) and a public text."""
+    return f" {' '.join(_index_terms(heading))} {SECTION} {' '.join(_index_terms(body))} "
 
 
 def search_tokens_of(posting) -> str:
-    """The value of ``Posting.search_tokens``: its public text's words, padded with spaces so the SQLite
-    fallback can match whole words with ``LIKE '% word %'``."""
-    return f" {segment_for_index(posting.searchable_text())} "
+    """The value of ``Posting.search_tokens``: the terms of its title and keywords, then of its public
+    text (a confidential need's public summary, never its description)."""
+    heading = " ".join([posting.title, " ".join(posting.keywords or ())])
+    return search_tokens_from(heading=heading, body=posting.public_text())
+
+
+def segment_for_index(text: str) -> str:
+    """The encoded terms of ``text``, space-separated (what one section of ``search_tokens`` holds)."""
+    return " ".join(_index_terms(text))
+
+
+@functools.lru_cache(maxsize=1)
+def _bilingual_synonyms() -> tuple[tuple[str, str], ...]:
+    from mengkeju.lib.textanalysis.dictionary import read_lines
+
+    rows = []
+    for line in read_lines("search_synonyms.tsv"):
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[0].strip() and parts[1].strip():
+            rows.append((parts[0].strip(), parts[1].strip()))
+    return tuple(rows)
+
+
+_synonym_cache: dict[int, tuple[object, dict]] = {}
+
+
+def search_synonyms() -> dict[str, tuple[str, ...]]:
+    """Normalised term → synonyms used to widen queries: the analyser's (the ``Synonym`` table) and
+    the bilingual list, merged; rebuilt whenever the analyser is."""
+    from mengkeju.lib.textanalysis.dictionary import synonym_groups
+
+    analyzer = _analyzer()
+    cached = _synonym_cache.get(0)
+    if cached is not None and cached[0] is analyzer:
+        return cached[1]
+    pairs = [(a, b) for a, bs in analyzer.synonyms.items() for b in bs]
+    merged = synonym_groups([*pairs, *_bilingual_synonyms()])
+    _synonym_cache[0] = (analyzer, merged)
+    return merged
+
+
+def query_groups(query: str) -> list[list[list[str]]]:
+    """``query`` as AND of groups of OR'ed alternatives of AND'ed encoded terms (see search_terms)."""
+    from mengkeju.lib.textanalysis.search_terms import query_groups as groups
+
+    return groups(query or "", search_synonyms())
+
+
+def highlight_terms(query: str) -> list[str]:
+    """Normalised strings to mark in results for ``query`` (synonyms included), longest first."""
+    from mengkeju.lib.textanalysis.search_terms import highlight_terms as terms
+
+    return terms(query or "", search_synonyms()) if query and query.strip() else []
 
 
 def query_words(query: str) -> list[str]:
-    return list(dict.fromkeys(_analyzer().tokens(query)))
+    """Every encoded term the query looks up, in order, without repeats."""
+    return list(dict.fromkeys(t for group in query_groups(query) for alt in group for t in alt))
 
 
 def search(queryset: QuerySet, query: str) -> QuerySet:
-    """Postings containing every word of ``query``; ranked by relevance on PostgreSQL."""
-    words = query_words(query)
-    if not words:
+    """Postings matching every space-separated part of ``query`` (each part: all its character bigrams
+    and Latin words, or those of a synonym variant), ordered by relevance (annotation ``search_rank``,
+    higher is better), then newest. An empty query (or one of punctuation only) returns ``queryset``."""
+    groups = query_groups(query)
+    if not groups:
         return queryset
     if connection.vendor == "postgresql":
-        ts_query = SearchQuery(" & ".join(_quote(word) for word in words), search_type="raw", config="simple")
-        return (
-            queryset.annotate(search_rank=SearchRank(SEARCH_VECTOR, ts_query))
-            .alias(_match=SEARCH_VECTOR)
-            .filter(_match=ts_query)
-            .order_by(F("search_rank").desc(), "-published_at", "-id")
+        return _search_postgresql(queryset, groups)
+    return _search_sqlite(queryset, groups)
+
+
+def _search_postgresql(queryset: QuerySet, groups) -> QuerySet:
+    def quote(term):
+        return "'" + term.replace("'", "''").replace("\\", "\\\\") + "'"
+
+    raw = " & ".join(
+        "(" + " | ".join("(" + " & ".join(quote(t) for t in alt) + ")" for alt in group) + ")" for group in groups
+    )
+    ts_query = SearchQuery(raw, search_type="raw", config="simple")
+    title = Func(
+        F("search_tokens"), Value(f" {SECTION} "), Value(1), function="split_part", output_field=TextField()
+    )
+    ranked = SearchVector(title, config="simple", weight="A") + SearchVector(
+        "search_tokens", config="simple", weight="D"
+    )
+    return (
+        queryset.annotate(search_rank=SearchRank(ranked, ts_query))
+        .alias(_match=SEARCH_VECTOR)
+        .filter(_match=ts_query)
+        .order_by(F("search_rank").desc(), "-published_at", "-id")
+    )
+
+
+def _search_sqlite(queryset: QuerySet, groups) -> QuerySet:
+    table = queryset.model._meta.db_table
+    fts = f"{table}_fts"
+    expression = " AND ".join(
+        "(" + " OR ".join("(" + " AND ".join(f'"{t}"' for t in alt) + ")" for alt in group) + ")" for group in groups
+    )
+    return queryset.extra(
+        select={"search_rank": f'-bm25("{fts}", {TITLE_WEIGHT}, 1.0)'},
+        tables=[fts],
+        where=[f'"{fts}".rowid = "{table}"."id"', f'"{fts}" MATCH %s'],
+        params=[expression],
+    ).order_by("-search_rank", "-published_at", "-id")
+
+
+# --- the SQLite FTS5 index -------------------------------------------------------------------------
+
+_TITLE_SQL = (
+    "CASE WHEN instr({row}.search_tokens, ' {section} ') > 0 "
+    "THEN substr({row}.search_tokens, 1, instr({row}.search_tokens, ' {section} ')) ELSE '' END"
+)
+_BODY_SQL = (
+    "CASE WHEN instr({row}.search_tokens, ' {section} ') > 0 "
+    "THEN substr({row}.search_tokens, instr({row}.search_tokens, ' {section} ') + {skip}) "
+    "ELSE {row}.search_tokens END"
+)
+
+
+def _sections(row: str) -> tuple[str, str]:
+    fmt = {"row": row, "section": SECTION, "skip": len(SECTION) + 2}
+    return _TITLE_SQL.format(**fmt), _BODY_SQL.format(**fmt)
+
+
+def fts_ensure(db, table: str) -> bool:
+    """Create ``<table>_fts`` and its triggers on SQLite if missing (a no-op elsewhere); refill it when
+    its row count differs from the table's (after a table was rebuilt by a migration). ``db`` is a
+    Django connection; returns True when the index was (re)filled."""
+    if db.vendor != "sqlite":
+        return False
+    fts = f"{table}_fts"
+    new_title, new_body = _sections("new")
+    with db.cursor() as cursor:
+        cursor.execute(
+            f'CREATE VIRTUAL TABLE IF NOT EXISTS "{fts}" USING fts5(title, body, '
+            "tokenize = 'unicode61 remove_diacritics 0')"
         )
-    for word in words:
-        queryset = queryset.filter(search_tokens__contains=f" {word} ")
-    return queryset
-
-
-def _quote(word: str) -> str:
-    return "'" + word.replace("'", "''").replace("\\", "\\\\") + "'"
+        cursor.execute(
+            f'CREATE TRIGGER IF NOT EXISTS "{fts}_ai" AFTER INSERT ON "{table}" BEGIN '
+            f'INSERT INTO "{fts}"(rowid, title, body) VALUES (new.id, {new_title}, {new_body}); END'
+        )
+        cursor.execute(
+            f'CREATE TRIGGER IF NOT EXISTS "{fts}_ad" AFTER DELETE ON "{table}" BEGIN '
+            f'DELETE FROM "{fts}" WHERE rowid = old.id; END'
+        )
+        cursor.execute(
+            f'CREATE TRIGGER IF NOT EXISTS "{fts}_au" AFTER UPDATE OF id, search_tokens ON "{table}" BEGIN '
+            f'DELETE FROM "{fts}" WHERE rowid = old.id; '
+            f'INSERT INTO "{fts}"(rowid, title, body) VALUES (new.id, {new_title}, {new_body}); END'
+        )
+        cursor.execute(f'SELECT (SELECT count(*) FROM "{fts}"), (SELECT count(*) FROM "{table}")')
+        indexed, rows = cursor.fetchone()
+        if indexed == rows:
+            return False
+        row_title, row_body = _sections(f'"{table}"')
+        cursor.execute(f'DELETE FROM "{fts}"')
+        cursor.execute(f'INSERT INTO "{fts}"(rowid, title, body) SELECT id, {row_title}, {row_body} FROM "{table}"')
+        return True

@@ -17,13 +17,15 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from .chars import HAN_RE
+from .chars import HAN_RE, LATIN_CHAR_RE
 from .normalize import normalize
 
 __all__ = [
     "DATA_DIR",
     "MIN_SUBWORD_FREQ",
     "base_tokenizer",
+    "domain_words",
+    "is_mixed",
     "read_lines",
     "starter_synonyms",
     "stopwords",
@@ -47,6 +49,16 @@ def read_lines(name: str) -> list[str]:
             if line.strip() and not line.startswith("#"):
                 lines.append(line)
     return lines
+
+
+def is_mixed(word: str) -> bool:
+    """A word mixing Latin/digits and Chinese (3d打印, pem电解, 荧光定量pcr, f-t合成)."""
+    return bool(HAN_RE.search(word)) and bool(LATIN_CHAR_RE.search(word))
+
+
+def domain_words() -> list[str]:
+    """The normalised words of ``data/domain_dict.txt``."""
+    return [normalize(line.split()[0]) for line in read_lines("domain_dict.txt")]
 
 
 def starter_synonyms() -> list[tuple[str, str, str]]:
@@ -102,7 +114,7 @@ def base_tokenizer():
             for line in read_lines("domain_dict.txt"):
                 parts = line.split()
                 word = normalize(parts[0])
-                if HAN_RE.search(word):
+                if HAN_RE.search(word) and not is_mixed(word):
                     freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
                     tokenizer.add_word(word, freq)
                     tokenizer.domain_words.add(word)
@@ -115,7 +127,7 @@ def tokenizer_with(words: Iterable[str]):
     import jieba
 
     base = base_tokenizer()
-    words = sorted({w for w in words if HAN_RE.search(w)} - base.domain_words)
+    words = sorted({w for w in words if HAN_RE.search(w) and not is_mixed(w)} - base.domain_words)
     if not words:
         return base
     tokenizer = jieba.Tokenizer()

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable
 
 from .chars import HAN, HAN_RE, LATIN
-from .dictionary import MIN_SUBWORD_FREQ, stopwords, tokenizer_with
+from .dictionary import MIN_SUBWORD_FREQ, domain_words, is_mixed, stopwords, tokenizer_with
 from .normalize import normalize
 
 __all__ = ["Segmenter", "bigrams"]
@@ -26,6 +26,16 @@ SUBWORD_CACHE_SIZE = 200_000
 _PIECE_RE = re.compile(rf"([{HAN}]+)|({LATIN})(-(?=[{HAN}]))?")
 _NUMBER_RE = re.compile(r"^[0-9]+(?:[.,/-][0-9]+)*$")
 _JOINERS_RE = re.compile(r"[-+./]")
+
+
+def _bounded(word: str) -> str:
+    """A regex for ``word`` that does not start or end inside a Latin word."""
+    pattern = re.escape(word)
+    if re.match(r"[0-9a-zα-ω]", word):
+        pattern = r"(?<![0-9a-zα-ω])" + pattern
+    if re.search(r"[0-9a-zα-ω+#]$", word):
+        pattern += r"(?![0-9a-zα-ω+#])"
+    return pattern
 
 
 def bigrams(token: str) -> list[str]:
@@ -40,6 +50,11 @@ class Segmenter:
     def __init__(self, keep_whole: Iterable[str] = ()):
         self.stopwords = stopwords()
         self._keep_whole = tuple(keep_whole)
+        # words mixing Latin and Chinese (3d打印, pem电解) are found before segmentation, since jieba only
+        # ever sees runs of Chinese characters; longest first, and not inside a longer Latin word
+        mixed = sorted({w for w in (*domain_words(), *self._keep_whole) if is_mixed(w)}, key=lambda w: (-len(w), w))
+        self.mixed_words = frozenset(mixed)
+        self._mixed_re = re.compile("|".join(_bounded(w) for w in mixed)) if mixed else None
         self._tokenizer = None
         self._lock = threading.Lock()
         # jieba is the slow part: the same runs of Chinese text (a title, a sentence) are cut again and
@@ -60,6 +75,19 @@ class Segmenter:
     def _words(self, text: str) -> list[str]:
         """All words in reading order, before stopword and number filtering."""
         text = normalize(text)
+        if self._mixed_re is None or not self._mixed_re.search(text):
+            return self._piece_words(text)
+        words: list[str] = []
+        start = 0
+        for match in self._mixed_re.finditer(text):
+            words.extend(self._piece_words(text[start : match.start()]))
+            words.append(match.group())
+            start = match.end()
+        words.extend(self._piece_words(text[start:]))
+        return words
+
+    def _piece_words(self, text: str) -> list[str]:
+        """Words of normalised text without mixed dictionary words: Latin pieces whole, Chinese runs cut."""
         words: list[str] = []
         prefix, prefix_end = None, -1
         for match in _PIECE_RE.finditer(text):
@@ -102,6 +130,13 @@ class Segmenter:
         return tuple(self._find_subwords(token))
 
     def _find_subwords(self, token: str) -> list[str]:
+        if token in self.mixed_words:  # 3d打印 → 3d, 打印 (and their sub-words)
+            out = []
+            for word in self._piece_words(token):
+                if self._keep(word):
+                    out.append(word)
+                out += self.subwords(word)
+            return out
         if not HAN_RE.search(token):
             parts = _JOINERS_RE.split(token) if _JOINERS_RE.search(token) else []
             return [p for p in parts if len(p) >= 2 and self._keep(p)]
