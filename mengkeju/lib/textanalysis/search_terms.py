@@ -70,8 +70,9 @@ def index_terms(segmenter: Segmenter, text: str) -> list[str]:
             out.extend(_grams(han))
         else:
             out.append(latin)
-            parts = _LATIN_PARTS_RE.findall(latin)
-            if len(parts) > 1 or parts[0] != latin:
+            base = latin.rstrip("+#")  # c++ and c# are words of their own, not c
+            parts = _LATIN_PARTS_RE.findall(base) if base == latin else []
+            if len(parts) > 1:  # ca19-9 → ca19, 9; wi-fi → wi, fi
                 out.extend(parts)
     return [encode_term(t) for t in out if t]
 
@@ -122,12 +123,31 @@ def _variants(group: str, synonyms: Mapping[str, Iterable[str]]) -> list[str]:
     return variants
 
 
+_JOIN = "\u0000"  # joins the words of a synonym phrase (heat pump) into one query group
+
+
+def _phrases_joined(synonyms: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, ...]]:
+    """``synonyms`` with the spaces of multi-word terms replaced by ``_JOIN`` (keys only)."""
+    return {term.replace(" ", _JOIN): tuple(syns) for term, syns in synonyms.items()}
+
+
+def _join_phrases(query: str, synonyms: Mapping[str, Iterable[str]]) -> str:
+    """``query`` with each multi-word synonym term in it made one group (``heat pump`` → ``heat␀pump``)."""
+    for key in sorted((k for k in synonyms if _JOIN in k), key=lambda k: (-len(k), k)):
+        phrase = key.replace(_JOIN, " ")
+        if phrase in query:
+            for start in reversed(_contains(query, phrase)):
+                query = query[:start] + key + query[start + len(phrase) :]
+    return query
+
+
 def query_groups(query: str, synonyms: Mapping[str, Iterable[str]] = {}) -> list[list[list[str]]]:  # noqa: B006
     """A query as AND of groups, each an OR of alternatives, each an AND of encoded terms:
     ``[[["颗粒", "粒硅"]], [["硅"]]]`` for ``颗粒硅 硅``. Groups without a term (punctuation) are dropped;
     ``[]`` when nothing is left. ``synonyms``: normalised term → its synonyms (``Analyzer.synonyms``)."""
     groups = []
-    for group in normalize(query).split():
+    synonyms = _phrases_joined(synonyms)
+    for group in _join_phrases(normalize(query), synonyms).split():
         alternatives = []
         for variant in _variants(group, synonyms):
             terms = _group_terms(variant)
@@ -142,7 +162,8 @@ def highlight_terms(query: str, synonyms: Mapping[str, Iterable[str]] = {}) -> l
     """Normalised strings to mark in a result for ``query``: each group's Chinese runs (and, for runs
     found only piecewise, their bigrams) and Latin words, synonyms' included; longest first."""
     out: set[str] = set()
-    for group in normalize(query).split():
+    synonyms = _phrases_joined(synonyms)
+    for group in _join_phrases(normalize(query), synonyms).split():
         for variant in _variants(group, synonyms):
             for match in _RUN_RE.finditer(variant):
                 han, latin = match.groups()
