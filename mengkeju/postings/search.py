@@ -133,9 +133,7 @@ def _search_postgresql(queryset: QuerySet, groups) -> QuerySet:
         "(" + " | ".join("(" + " & ".join(quote(t) for t in alt) + ")" for alt in group) + ")" for group in groups
     )
     ts_query = SearchQuery(raw, search_type="raw", config="simple")
-    title = Func(
-        F("search_tokens"), Value(f" {SECTION} "), Value(1), function="split_part", output_field=TextField()
-    )
+    title = Func(F("search_tokens"), Value(f" {SECTION} "), Value(1), function="split_part", output_field=TextField())
     ranked = SearchVector(title, config="simple", weight="A") + SearchVector(
         "search_tokens", config="simple", weight="D"
     )
