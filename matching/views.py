@@ -95,6 +95,8 @@ def synonyms(request):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             messages.success(request, _("Added %(pair)s.") % {"pair": pair})
+            for warning in _pair_warnings(pair):
+                messages.warning(request, warning)
             return redirect(_synonyms_url(pair.term))
     page = Paginator(selectors.synonym_list(search=query), SYNONYMS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -112,6 +114,29 @@ def synonym_delete(request, pk: int):
     services.synonym_delete(synonym=pair)
     messages.success(request, _("Deleted %(pair)s.") % {"pair": pair})
     return redirect(_synonyms_url(request.POST.get("q", "")[:50]))
+
+
+def _pair_warnings(pair: Synonym) -> list[str]:
+    """What the admin should know about a new pair: a side the matcher can never see as one word."""
+    from mengkeju.lib.textanalysis import Analyzer
+
+    analyzer = Analyzer([(pair.term, pair.synonym)])
+    reasons = {
+        "empty": _("“%(word)s” contains no letter, digit or Chinese character: this pair can never fire."),
+        "stopword": _("“%(word)s” is a stopword, ignored in every text: this pair can never fire."),
+        "number": _("“%(word)s” is a bare number, which the matcher ignores: this pair can never fire."),
+        "split": _(
+            "“%(word)s” is read as several words (%(words)s): the matcher compares single words, so this pair "
+            "never fires there; library search still uses it."
+        ),
+    }
+    out = []
+    for word in (pair.term, pair.synonym):
+        problem = analyzer.term_problem(word)
+        if problem:
+            code, words = problem
+            out.append(reasons[code] % {"word": word, "words": " / ".join(words)})
+    return out
 
 
 def _synonyms_url(query: str = "") -> str:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from . import search_terms
 from .dictionary import synonym_groups
+from .normalize import normalize
 from .tokenize import Segmenter, bigrams
 
 __all__ = ["FIELD_WEIGHTS", "SINGLE_CHAR_FACTOR", "SUBWORD_FACTOR", "SYNONYM_FACTOR", "Analyzer"]
@@ -34,6 +35,24 @@ class Analyzer(Segmenter):
     def __init__(self, synonyms: Iterable[tuple[str, ...]] = ()):
         self.synonyms: dict[str, tuple[str, ...]] = synonym_groups(synonyms)
         super().__init__(keep_whole=self.synonyms)
+
+    def term_problem(self, term: str) -> tuple[str, list[str]] | None:
+        """Why the matcher can never see ``term`` as one word, or None when it can:
+        ``("empty", [])`` (no letter, digit or Chinese character survives), ``("stopword", [])``,
+        ``("number", [])`` (bare numbers are not matched), or ``("split", words)`` (read as several
+        words, e.g. ``heat pump`` or ``光伏 组件``; library search still applies the pair).
+        Checked with ``term`` kept whole by the segmenter, as it is once the pair is saved."""
+        norm = normalize(term).strip()
+        words = [w for w in self._words(norm) if w]
+        if not words:
+            return ("empty", [])
+        if len(words) > 1 or words[0] != norm:  # ℃ is read as c: the pair's °c never occurs
+            return ("split", words)
+        if words[0] in self.stopwords:
+            return ("stopword", [])
+        if not self._keep(words[0]):
+            return ("number", [])
+        return None
 
     def search_tokens(self, text: str) -> list[str]:
         """``tokens()`` plus the sub-words of each token (jieba cut_for_search style), for indexing.

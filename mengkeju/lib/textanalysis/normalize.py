@@ -4,8 +4,8 @@
 organisation-name comparisons call. Why did 碳纖維 not match 碳纤维, or 耐高温α–淀粉酶 not match
 α-淀粉酶? Because the text had not been through this function. In order:
 
-1. zero-width characters (U+200B–U+200D, U+2060, U+FEFF, U+00AD soft hyphen) and bidirectional
-   controls (U+200E/F, U+202A–U+202E, U+2066–U+2069, U+061C) are removed;
+1. zero-width characters (U+200B–U+200D, U+2060, U+FEFF, U+00AD soft hyphen), bidirectional
+   controls (U+200E/F, U+202A–U+202E, U+2066–U+2069, U+061C) and lone surrogates are removed;
 2. Unicode NFKC: full-width forms become half-width (ＡＢＣ１２３ → ABC123), the ideographic space
    U+3000 a plain space, compatibility ideographs their unified form;
 3. the dash and hyphen family (U+2010–U+2015, U+2212 minus, U+FE58, U+FE63, U+FF0D) becomes ``-``;
@@ -32,7 +32,12 @@ INVISIBLE = (
 # folded to "-": hyphen … horizontal bar, minus sign, small and full-width hyphen-minus
 DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 
-_TABLE = {ord(c): None for c in INVISIBLE} | {ord(c): "-" for c in DASHES}
+_TABLE = (
+    {ord(c): None for c in INVISIBLE}
+    | {ord(c): "-" for c in DASHES}
+    # lone surrogates are not text (they cannot even be encoded as UTF-8); drop them
+    | {code: None for code in range(0xD800, 0xE000)}
+)
 _opencc_lock = threading.Lock()
 _converter = None
 

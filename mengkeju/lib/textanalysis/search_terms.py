@@ -33,6 +33,7 @@ _ENCODE = {"-": "xqh", "+": "xqp", ".": "xqd", "/": "xqs", "#": "xqn"}
 _ENCODE_RE = re.compile(r"[-+./#]")
 _RUN_RE = re.compile(rf"([{HAN}]+)|({LATIN})")
 _LATIN_PARTS_RE = re.compile(r"[0-9a-zα-ω]+")
+_EDGE_PUNCT_RE = re.compile(rf"^[^0-9a-zα-ω{HAN}]+|(?<![+#])[^0-9a-zα-ω{HAN}+#]+$")
 # a group is widened by at most this many synonym variants (a query of common words stays cheap)
 MAX_VARIANTS = 24
 
@@ -165,6 +166,9 @@ def highlight_terms(query: str, synonyms: Mapping[str, Iterable[str]] = {}) -> l
     synonyms = _phrases_joined(synonyms)
     for group in _join_phrases(normalize(query), synonyms).split():
         for variant in _variants(group, synonyms):
+            whole = _EDGE_PUNCT_RE.sub("", variant.replace(_JOIN, " "))
+            if whole:  # α-淀粉酶 marked as one piece, not α and 淀粉酶
+                out.add(whole)
             for match in _RUN_RE.finditer(variant):
                 han, latin = match.groups()
                 if han:

@@ -27,7 +27,7 @@ def highlight_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
             before = norm[start - 1] if start else " "
             after = norm[end] if end < len(norm) else " "
             latin_edge = (_LATIN_CHAR.match(term[0]) and _LATIN_CHAR.match(before)) or (
-                _LATIN_CHAR.match(term[-1]) and _LATIN_CHAR.match(after)
+                _LATIN_CHAR.match(term[-1]) and (_LATIN_CHAR.match(after) or after in "+#")
             )
             if not latin_edge:
                 spans.append((origins[start], origins[end - 1] + 1))
