@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from mengkeju.lib.textanalysis.normalize import normalize_name
+
 from .models import Organization, Role, User
 from .validators import validate_credit_code
 
@@ -54,7 +56,7 @@ class SignupForm(UserCreationForm):
             return cleaned
         if not cleaned.get("org_name"):
             self.add_error("org_name", _("Give the name of the new organization."))
-        elif Organization.objects.filter(name=cleaned["org_name"].strip()).exists():
+        elif Organization.objects.filter(name=normalize_name(cleaned["org_name"])).exists():
             self.add_error("org_name", _("This organization is already registered; choose to join it instead."))
         kind = cleaned.get("org_kind")
         if not kind:

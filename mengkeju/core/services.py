@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from mengkeju.lib.textanalysis.normalize import normalize_name
+
 from .models import AuditLog, Organization, Role, User
 
 
@@ -32,8 +34,8 @@ def organization_create(
 ) -> Organization:
     organization = Organization(
         kind=kind,
-        name=name.strip(),
-        region=region,
+        name=normalize_name(name),
+        region=normalize_name(region),
         credit_code=credit_code,
         address=address,
         website=website,

@@ -179,35 +179,37 @@ def _sections(row: str) -> tuple[str, str]:
 
 def fts_ensure(db, table: str) -> bool:
     """Create ``<table>_fts`` and its triggers on SQLite if missing (a no-op elsewhere); refill it when
-    its row count differs from the table's (after a table was rebuilt by a migration). ``db`` is a
-    Django connection; returns True when the index was (re)filled."""
+    its row count differs from the table's (after a table was rebuilt by a migration, which drops the
+    triggers). ``db`` is a Django connection; returns True when the index was (re)filled.
+
+    The FTS5 table is contentless (``content=''``: the text is in ``search_tokens`` already; a delete
+    passes the old values, which the triggers have). Positions stay (``detail=full``): with
+    ``detail=column`` FTS5's bm25() has no term frequencies and ranks every match 0."""
     if db.vendor != "sqlite":
         return False
     fts = f"{table}_fts"
     new_title, new_body = _sections("new")
+    old_title, old_body = _sections("old")
+    delete_old = (
+        f'INSERT INTO "{fts}"("{fts}", rowid, title, body) VALUES (\'delete\', old.id, {old_title}, {old_body}); '
+    )
+    insert_new = f'INSERT INTO "{fts}"(rowid, title, body) VALUES (new.id, {new_title}, {new_body}); '
     with db.cursor() as cursor:
         cursor.execute(
             f'CREATE VIRTUAL TABLE IF NOT EXISTS "{fts}" USING fts5(title, body, '
-            "tokenize = 'unicode61 remove_diacritics 0')"
+            "content = '', tokenize = 'unicode61 remove_diacritics 0')"
         )
+        cursor.execute(f'CREATE TRIGGER IF NOT EXISTS "{fts}_ai" AFTER INSERT ON "{table}" BEGIN {insert_new}END')
+        cursor.execute(f'CREATE TRIGGER IF NOT EXISTS "{fts}_ad" AFTER DELETE ON "{table}" BEGIN {delete_old}END')
         cursor.execute(
-            f'CREATE TRIGGER IF NOT EXISTS "{fts}_ai" AFTER INSERT ON "{table}" BEGIN '
-            f'INSERT INTO "{fts}"(rowid, title, body) VALUES (new.id, {new_title}, {new_body}); END'
+            f'CREATE TRIGGER IF NOT EXISTS "{fts}_au" AFTER UPDATE OF id, search_tokens ON "{table}" '
+            f"BEGIN {delete_old}{insert_new}END"
         )
-        cursor.execute(
-            f'CREATE TRIGGER IF NOT EXISTS "{fts}_ad" AFTER DELETE ON "{table}" BEGIN '
-            f'DELETE FROM "{fts}" WHERE rowid = old.id; END'
-        )
-        cursor.execute(
-            f'CREATE TRIGGER IF NOT EXISTS "{fts}_au" AFTER UPDATE OF id, search_tokens ON "{table}" BEGIN '
-            f'DELETE FROM "{fts}" WHERE rowid = old.id; '
-            f'INSERT INTO "{fts}"(rowid, title, body) VALUES (new.id, {new_title}, {new_body}); END'
-        )
-        cursor.execute(f'SELECT (SELECT count(*) FROM "{fts}"), (SELECT count(*) FROM "{table}")')
+        cursor.execute(f'SELECT (SELECT count(*) FROM "{fts}_docsize"), (SELECT count(*) FROM "{table}")')
         indexed, rows = cursor.fetchone()
         if indexed == rows:
             return False
         row_title, row_body = _sections(f'"{table}"')
-        cursor.execute(f'DELETE FROM "{fts}"')
+        cursor.execute(f'INSERT INTO "{fts}"("{fts}") VALUES (\'delete-all\')')
         cursor.execute(f'INSERT INTO "{fts}"(rowid, title, body) SELECT id, {row_title}, {row_body} FROM "{table}"')
         return True

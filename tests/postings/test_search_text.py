@@ -109,3 +109,20 @@ def test_highlight_escapes_and_marks_whole_latin_words():
     assert highlight("ＡＢＣ１２３型", "abc123") == "<mark>ＡＢＣ１２３</mark>型"
     assert highlight("无关", "") == "无关"
     assert highlight("光伏组件", {"q": "光伏"}) == "<mark>光伏</mark>组件"
+
+
+def test_the_index_follows_edits_and_deletes(uni_u):
+    from achievements.models import Achievement
+    from mengkeju.postings import services
+    from mengkeju.postings.search import search
+
+    posting = AchievementFactory(organization=uni_u, title="发酵过程在线拉曼光谱监测系统")
+    other = AchievementFactory(organization=uni_u, title="拉曼光谱快速检测")
+    assert set(search(Achievement.objects.all(), "拉曼")) == {posting, other}
+    Achievement.objects.filter(pk=posting.pk).update(title="发酵过程在线近红外监测系统")
+    services.posting_reindex(posting=Achievement.objects.get(pk=posting.pk))
+    assert list(search(Achievement.objects.all(), "拉曼")) == [other]
+    assert list(search(Achievement.objects.all(), "近红外")) == [posting]
+    other.delete()
+    assert list(search(Achievement.objects.all(), "拉曼")) == []
+    assert list(search(Achievement.objects.all(), "近红外")) == [posting]

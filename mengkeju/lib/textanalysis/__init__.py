@@ -18,7 +18,7 @@ from __future__ import annotations
 from .analyzer import FIELD_WEIGHTS, SINGLE_CHAR_FACTOR, SUBWORD_FACTOR, SYNONYM_FACTOR, Analyzer
 from .default import default_analyzer, register_synonym_source, reset_default_analyzer
 from .dictionary import DATA_DIR, MIN_SUBWORD_FREQ, starter_synonyms
-from .normalize import normalize
+from .normalize import normalize, normalize_name
 from .tokenize import Segmenter, bigrams
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "bigrams",
     "default_analyzer",
     "normalize",
+    "normalize_name",
     "register_synonym_source",
     "reset_default_analyzer",
     "starter_synonyms",

@@ -23,7 +23,7 @@ import functools
 import threading
 import unicodedata
 
-__all__ = ["DASHES", "INVISIBLE", "normalize", "normalize_char_map"]
+__all__ = ["DASHES", "INVISIBLE", "normalize", "normalize_char_map", "normalize_name"]
 
 # removed: zero-width characters, soft hyphen, bidi marks, embeddings, overrides and isolates
 INVISIBLE = (
@@ -89,6 +89,12 @@ def normalize(text: str | None, *, lower: bool = True) -> str:
                 break
             out = again
     return out
+
+
+def normalize_name(text: str | None) -> str:
+    """A name as stored and compared (organisations, regions): ``normalize(text, lower=False)`` with runs
+    of whitespace made one space and the ends stripped — 內蒙古大學　 and 内蒙古大学 are one name."""
+    return " ".join(normalize(text, lower=False).split())
 
 
 def normalize_char_map(text: str) -> tuple[str, list[int]]:
