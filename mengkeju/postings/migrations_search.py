@@ -1,4 +1,4 @@
-"""Migration helpers for library search (used by needs/0004 and achievements/0005, and after migrate)."""
+"""Migration helpers for library search (used by needs/0005 and achievements/0006, and after migrate)."""
 
 from __future__ import annotations
 

@@ -8,12 +8,12 @@ def reindex(apps, schema_editor):
     reindex(
         apps,
         schema_editor,
-        app_label="needs",
-        model_name="TechnicalNeed",
-        public_text=lambda row: row.public_summary if row.confidential else row.description,
+        app_label="achievements",
+        model_name="Achievement",
+        public_text=lambda row: row.description,
     )
 
 
 class Migration(migrations.Migration):
-    dependencies = [("needs", "0003_verbose_names")]
+    dependencies = [("achievements", "0005_amount_bounds")]
     operations = [migrations.RunPython(reindex, migrations.RunPython.noop, elidable=True)]

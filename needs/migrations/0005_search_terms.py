@@ -8,12 +8,12 @@ def reindex(apps, schema_editor):
     reindex(
         apps,
         schema_editor,
-        app_label="achievements",
-        model_name="Achievement",
-        public_text=lambda row: row.description,
+        app_label="needs",
+        model_name="TechnicalNeed",
+        public_text=lambda row: row.public_summary if row.confidential else row.description,
     )
 
 
 class Migration(migrations.Migration):
-    dependencies = [("achievements", "0004_verbose_names")]
+    dependencies = [("needs", "0004_amount_bounds")]
     operations = [migrations.RunPython(reindex, migrations.RunPython.noop, elidable=True)]
