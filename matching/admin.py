@@ -22,9 +22,31 @@ class MatchAdmin(admin.ModelAdmin):
     list_filter = ["status", "source", "deal_stage", "algorithm_version"]
     search_fields = ["need__title", "need__external_id", "achievement__title", "achievement__external_id"]
     list_select_related = ["need", "achievement"]
-    raw_id_fields = ["need", "achievement", "requested_by", "reviewed_by"]
-    readonly_fields = ["score", "components", "explanation", "algorithm_version", "created_at", "updated_at"]
+    # status, review and deal fields change through mengkeju.deals.services (conditional updates, audit log)
+    readonly_fields = [
+        "need",
+        "achievement",
+        "score",
+        "components",
+        "explanation",
+        "algorithm_version",
+        "source",
+        "status",
+        "requested_by",
+        "reviewed_by",
+        "reviewed_at",
+        "review_note",
+        "deal_stage",
+        "contract_amount_wan",
+        "contract_signed_on",
+        "drop_reason",
+        "created_at",
+        "updated_at",
+    ]
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):  # matches come from the matcher, interest and challenges
+        return False
 
 
 @admin.register(MatchRun)

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from achievements.models import IP_TYPE_BY_CHINESE, MATURITY_BY_CHINESE, Achievement, IPType, Maturity
 from mengkeju.core.models import CooperationMode, IndustryCluster, Organization
+from mengkeju.lib.hidden import clean_line, name_key
 from mengkeju.lib.progress import NullProgress
 from mengkeju.postings.models import amount_wan_problem
 from mengkeju.postings.search import search_tokens_of
@@ -409,16 +410,23 @@ def _check(kind, record, line, clusters, modes, limits, seen, errors, summary, p
 def _organizations(kind: str, names: set[str], summary: ImportSummary) -> dict[str, Organization]:
     """Organizations by name; missing ones are created unverified — enterprises for needs, universities
     for achievements (DESIGN.md). An enterprise may lack its credit code until an admin verifies it."""
-    found = {o.name: o for o in Organization.objects.filter(name__in=names)}
-    missing = sorted(names - set(found))
+    # names are compared as mengkeju.lib.hidden.name_key does (a zero-width space makes no new organization)
+    keys = {name: name_key(name) for name in names}
+    by_key = {o.name_key: o for o in Organization.objects.filter(name_key__in=set(keys.values()))}
+    missing = {}
+    for name in sorted(names):
+        if keys[name] not in by_key:
+            missing.setdefault(keys[name], clean_line(name))
     if missing:
         org_kind = Organization.Kind.ENTERPRISE if kind == "need" else Organization.Kind.UNIVERSITY
-        Organization.objects.bulk_create([Organization(kind=org_kind, name=name, verified=False) for name in missing])
+        Organization.objects.bulk_create(
+            [Organization(kind=org_kind, name=name, name_key=key, verified=False) for key, name in missing.items()]
+        )
         summary.organizations_created = len(missing)
         what = "enterprise(s)" if kind == "need" else "university(ies)"
         summary.notes.append(
             f"{len(missing)} {what} created, unverified: an admin verifies them on the moderation page"
             + (" once their credit code is entered" if kind == "need" else "")
         )
-        found.update({o.name: o for o in Organization.objects.filter(name__in=missing)})
-    return found
+        by_key.update({o.name_key: o for o in Organization.objects.filter(name_key__in=set(missing))})
+    return {name: by_key[keys[name]] for name in names}

@@ -7,6 +7,7 @@ Defined by the lead as the shared contract of the matcher (matching/) and of rev
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Greatest, Least
 from django.utils.translation import gettext_lazy as _
 
 from achievements.models import Achievement
@@ -192,6 +193,11 @@ class Synonym(TimeStampedModel):
         ordering = ["term", "synonym"]
         constraints = [
             models.UniqueConstraint(fields=["term", "synonym"], name="matching_synonym_unique_pair"),
+            # a pair is the same in either order: 光伏 ~ 太阳能电池 and 太阳能电池 ~ 光伏 are one row, also
+            # when two admins add them at the same instant
+            models.UniqueConstraint(
+                Least("term", "synonym"), Greatest("term", "synonym"), name="matching_synonym_either_order"
+            ),
             models.CheckConstraint(condition=~Q(term=models.F("synonym")), name="matching_synonym_not_self"),
         ]
 

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from achievements.models import Achievement
+from mengkeju.lib.hidden import strip_hidden
 from mengkeju.lib.textanalysis import default_analyzer, normalize, reset_default_analyzer
 from needs.models import TechnicalNeed
 
@@ -615,16 +616,22 @@ def _synonyms_changed() -> None:
 
 def synonym_create(*, term: str, synonym: str, note: str = "") -> Synonym:
     """Add a pair, normalised as the analyser reads it (NFKC, lower case); a pair is the same in either
-    order, so 光伏 ~ 太阳能电池 and 太阳能电池 ~ 光伏 are one pair."""
-    term, synonym = normalize(term).strip(), normalize(synonym).strip()
+    order, so 光伏 ~ 太阳能电池 and 太阳能电池 ~ 光伏 are one pair.  Hidden characters (zero-width, bidi
+    controls) are removed.  Raises ``ValidationError`` keyed ``term`` / ``synonym`` / ``note``, also when
+    another request added the same pair a moment ago (the unique constraints decide)."""
+    term, synonym = strip_hidden(normalize(term)).strip(), strip_hidden(normalize(synonym)).strip()
     if term and term == synonym:
         raise ValidationError({"synonym": _("A word is not a synonym of itself.")})
     either_order = Q(term=term, synonym=synonym) | Q(term=synonym, synonym=term)
     if term and synonym and Synonym.objects.filter(either_order).exists():
         raise ValidationError({"synonym": _("This pair exists already.")})
     row = Synonym(term=term, synonym=synonym, note=note.strip())
-    row.full_clean()
-    row.save()
+    row.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:  # the same pair added by another request a moment ago
+        raise ValidationError({"synonym": _("This pair exists already.")}) from None
     _synonyms_changed()
     return row
 

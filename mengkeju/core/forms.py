@@ -1,8 +1,11 @@
+import uuid
+
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from mengkeju.lib.textanalysis.normalize import normalize_name
+from mengkeju.lib.hidden import clean_line, name_key
 
 from .models import Organization, Role, User
 from .validators import validate_credit_code
@@ -44,6 +47,12 @@ class SignupForm(UserCreationForm):
         model = User
         fields = ("username", "display_name", "email", "phone")
 
+    def clean_org_name(self):
+        return clean_line(self.cleaned_data["org_name"])
+
+    def clean_display_name(self):
+        return clean_line(self.cleaned_data["display_name"])
+
     def clean(self):
         cleaned = super().clean()
         role = cleaned.get("role")
@@ -56,7 +65,7 @@ class SignupForm(UserCreationForm):
             return cleaned
         if not cleaned.get("org_name"):
             self.add_error("org_name", _("Give the name of the new organization."))
-        elif Organization.objects.filter(name=normalize_name(cleaned["org_name"])).exists():
+        elif Organization.objects.filter(name_key=name_key(cleaned["org_name"])).exists():
             self.add_error("org_name", _("This organization is already registered; choose to join it instead."))
         kind = cleaned.get("org_kind")
         if not kind:
@@ -85,6 +94,18 @@ class SignupForm(UserCreationForm):
             "kind": Organization.Kind(kind).label
         }
 
+    # the service names the new organization's fields as the model does
+    SERVICE_FIELDS = {"name": "org_name", "credit_code": "org_credit_code", "kind": "org_kind", "region": "org_region"}
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Put a service's ``ValidationError`` on the form field it is about."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for field, errors in exc.error_dict.items():
+            field = self.SERVICE_FIELDS.get(field, field) if self.new_organization() else field
+            self.add_error(field if field in self.fields else None, errors)
+
     def new_organization(self) -> dict | None:
         if self.cleaned_data["organization_choice"] != self.REGISTER:
             return None
@@ -100,3 +121,14 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ("display_name", "email", "phone", "title")
+
+
+class SubmissionTokenMixin(forms.Form):
+    """A hidden one-time token on a create form: submitting the same page twice creates one object
+    (``core.services.submission_once``).  Optional, so a client without it still works (without the
+    protection)."""
+
+    submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
+
+    def submission(self) -> uuid.UUID | None:
+        return self.cleaned_data.get("submission_token")

@@ -1,11 +1,18 @@
+import uuid
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
+from mengkeju.lib.hidden import clean_line
 from mengkeju.lib.textanalysis.normalize import normalize_name
 
-from .models import AuditLog, Organization, Role, User
+from .models import AuditLog, FormSubmission, Organization, Role, User
+
+T = TypeVar("T")
 
 
 def audit_log_record(
@@ -21,6 +28,27 @@ def audit_log_record(
     )
 
 
+def submission_once(*, user: User, token: uuid.UUID | None, create: Callable[[], T]) -> tuple[T | None, bool]:
+    """Run ``create()`` once per (user, form token): returns ``(object, True)`` the first time and
+    ``(object the first call created, False)`` for a repeated submission of the same form, also when the
+    two arrive at the same instant (the unique constraint on the token decides; the second waits for the
+    first to commit).  Without a token ``create()`` simply runs.  ``create`` raising rolls the token back,
+    so the corrected form can be submitted again."""
+    if token is None:
+        return create(), True
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                submission = FormSubmission.objects.create(user=user, token=token)
+        except IntegrityError:
+            earlier = FormSubmission.objects.filter(user=user, token=token).first()
+            return (earlier.target if earlier else None), False
+        created = create()
+        submission.target = created
+        submission.save(update_fields=["target_type", "target_id"])
+    return created, True
+
+
 @transaction.atomic
 def organization_create(
     *,
@@ -32,26 +60,45 @@ def organization_create(
     website: str = "",
     verified: bool = False,
 ) -> Organization:
+    """Register an organization.  Names are compared after ``mengkeju.lib.hidden.name_key`` (hidden
+    characters, white space, full-width forms and case do not make a new name).
+
+    Raises ``ValidationError`` keyed by field (``name``, ``credit_code``, ...), also when another request
+    registered the same name or credit code a moment ago (the unique constraints decide, not a check)."""
     organization = Organization(
         kind=kind,
         name=normalize_name(name),
         region=normalize_name(region),
         credit_code=credit_code,
-        address=address,
+        address=clean_line(address),
         website=website,
         verified=verified,
     )
-    organization.full_clean()
-    organization.save()
+    organization.full_clean(exclude=["name_key"])
+    try:
+        with transaction.atomic():
+            organization.save()
+    except IntegrityError:
+        if organization.credit_code and Organization.objects.filter(credit_code=organization.credit_code).exists():
+            raise ValidationError(
+                {"credit_code": _("An organization with this credit code is already registered.")}
+            ) from None
+        raise ValidationError({"name": _("An organization with this name is already registered.")}) from None
     return organization
 
 
+@transaction.atomic
 def organization_verify(*, organization: Organization, actor: User) -> Organization:
+    """Mark an organization verified: a conditional update on ``verified=False``, so two admins acting
+    at once record one decision.  Raises ``ValidationError`` for an enterprise without credit code or
+    an organization verified already."""
     if organization.is_enterprise and not organization.credit_code:
         raise ValidationError(
             {"credit_code": _("Add the enterprise's unified social credit code before verifying it.")}
         )
-    Organization.objects.filter(pk=organization.pk).update(verified=True)
+    updated = Organization.objects.filter(pk=organization.pk, verified=False).update(verified=True)
+    if not updated:
+        raise ValidationError(_("%(name)s is verified already.") % {"name": organization.name}, code="conflict")
     organization.verified = True
     audit_log_record(
         actor=actor, action="organization.verify", target=organization, summary=f"verified {organization.name}"
@@ -74,7 +121,9 @@ def user_signup(
     """Create a user who registers a new (unverified) organization, or asks to join an existing one.
 
     Joining is a request: the user has no organization, and so cannot act for it, until a platform
-    admin approves (``membership_approve``)."""
+    admin approves (``membership_approve``).  Raises ``ValidationError`` keyed by field (``username``,
+    ``organization``, and ``name`` / ``credit_code`` of the new organization), also when a concurrent
+    request took the same user name or organization name first."""
     if role not in (Role.ENTERPRISE, Role.RESEARCHER):
         raise ValueError(f"self sign-up is for enterprise members and researchers, not {role!r}")
     if (organization is None) == (new_organization is None):
@@ -102,7 +151,11 @@ def user_signup(
     )
     user.set_password(password)
     user.full_clean(exclude=["password"])
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # the same user name taken by a request a moment ago
+        raise ValidationError({"username": _("A user with that username already exists.")}) from None
     user.groups.add(Group.objects.get(name=role))
     return user
 
@@ -125,10 +178,15 @@ def membership_approve(*, user: User, actor: User) -> User:
 
 @transaction.atomic
 def membership_reject(*, user: User, actor: User, note: str = "") -> User:
+    """Decline a request to join an organization: a conditional update on the pending request, so an
+    approval and a rejection at the same instant leave exactly one decision (the other raises
+    ``ValidationError``)."""
     organization = user.requested_organization
     if organization is None:
         raise ValidationError(_("%(user)s has no pending request to join an organization.") % {"user": user})
-    User.objects.filter(pk=user.pk).update(requested_organization=None)
+    updated = User.objects.filter(pk=user.pk, requested_organization=organization).update(requested_organization=None)
+    if not updated:
+        raise ValidationError(_("Someone else decided this request in the meantime."))
     user.requested_organization = None
     audit_log_record(
         actor=actor,

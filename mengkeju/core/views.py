@@ -37,22 +37,47 @@ def home(request):
     )
 
 
+def locked_out(request, credentials=None, *args, **kwargs):
+    """django-axes' answer to a login attempt for a locked-out user name or address (site and admin
+    login alike): the login page with a clear message, status 429."""
+    from django.conf import settings
+    from django.contrib.auth.forms import AuthenticationForm
+
+    hours = settings.AXES_COOLOFF_TIME
+    message = _(
+        "Too many failed login attempts for this account or from this address. For your security, "
+        "logging in is blocked for %(hours)s hour(s); try again later or reset your password."
+    ) % {"hours": hours}
+    form = AuthenticationForm(request)
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "locked_out": message, "next": request.POST.get("next", "")},
+        status=429,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.user_signup(
-            username=form.cleaned_data["username"],
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password1"],
-            role=form.cleaned_data["role"],
-            display_name=form.cleaned_data["display_name"],
-            phone=form.cleaned_data["phone"],
-            organization=form.cleaned_data["organization"] if not form.new_organization() else None,
-            new_organization=form.new_organization(),
-        )
+        try:
+            user = services.user_signup(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                role=form.cleaned_data["role"],
+                display_name=form.cleaned_data["display_name"],
+                phone=form.cleaned_data["phone"],
+                organization=form.cleaned_data["organization"] if not form.new_organization() else None,
+                new_organization=form.new_organization(),
+            )
+        except ValidationError as exc:
+            # e.g. the same organization registered by another request a moment ago
+            form.add_service_errors(exc)
+            return render(request, "accounts/signup.html", {"form": form})
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         if form.new_organization():
             messages.info(request, _("Welcome! Your organization will be verified by a platform admin."))

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from matching.models import DealStage, MatchSource, MatchStatus
+from mengkeju.core.forms import SubmissionTokenMixin
 from mengkeju.core.models import IndustryCluster
 from mengkeju.postings.models import validate_amount_wan
 
@@ -90,7 +91,7 @@ class BulkDecisionForm(DecisionForm):
         self.fields["ids"].choices = [(pk, pk) for pk in ids]
 
 
-class InterestForm(forms.Form):
+class InterestForm(SubmissionTokenMixin, forms.Form):
     counterpart = forms.ModelChoiceField(queryset=None, label=_("With your posting"), empty_label=None)
     message = forms.CharField(
         max_length=1000,
@@ -138,7 +139,7 @@ class StageForm(forms.Form):
         return data
 
 
-class ChallengeEntryForm(forms.Form):
+class ChallengeEntryForm(SubmissionTokenMixin, forms.Form):
     achievement = forms.ModelChoiceField(queryset=None, label=_("With your achievement"), empty_label=None)
     proposal = forms.CharField(
         max_length=2000,

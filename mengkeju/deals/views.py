@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from achievements.models import Achievement
 from matching.models import DealStage, MatchStatus
+from mengkeju.core.services import submission_once
 from mengkeju.messaging import permissions as messaging_permissions
 from mengkeju.postings import selectors as posting_selectors
 from needs.models import TechnicalNeed
@@ -357,16 +358,25 @@ def interest_express(request, kind: str, pk: int):
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect(posting)
     try:
-        services.interest_express(
+        _match, created = submission_once(
             user=request.user,
-            posting=posting,
-            counterpart=form.cleaned_data["counterpart"],
-            message=form.cleaned_data["message"],
+            token=form.submission(),
+            create=lambda: services.interest_express(
+                user=request.user,
+                posting=posting,
+                counterpart=form.cleaned_data["counterpart"],
+                message=form.cleaned_data["message"],
+            ),
         )
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(request, _("Your interest was sent to the brokers. You will be notified of their decision."))
+        if created:
+            messages.success(
+                request, _("Your interest was sent to the brokers. You will be notified of their decision.")
+            )
+        else:
+            messages.info(request, _("This form was already submitted; your interest was sent once."))
     return redirect(posting)
 
 
@@ -417,16 +427,23 @@ def challenge_enter(request, pk: int):
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("deals:challenge", pk=need.pk)
     try:
-        services.challenge_enter(
+        _entry, created = submission_once(
             user=request.user,
-            need=need,
-            achievement=form.cleaned_data["achievement"],
-            proposal=form.cleaned_data["proposal"],
+            token=form.submission(),
+            create=lambda: services.challenge_enter(
+                user=request.user,
+                need=need,
+                achievement=form.cleaned_data["achievement"],
+                proposal=form.cleaned_data["proposal"],
+            ),
         )
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(request, _("You took on the challenge. The enterprise will choose among the entries."))
+        if created:
+            messages.success(request, _("You took on the challenge. The enterprise will choose among the entries."))
+        else:
+            messages.info(request, _("This form was already submitted; your entry was saved once."))
     return redirect("deals:challenge", pk=need.pk)
 
 

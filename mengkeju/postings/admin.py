@@ -2,7 +2,8 @@ from django.contrib import admin
 
 
 class PostingAdmin(admin.ModelAdmin):
-    """Shared admin for needs and achievements."""
+    """Shared admin for needs and achievements.  Status and the moderation decision are read-only: they
+    change through mengkeju.postings.services (conditional updates, audit log, matcher hooks)."""
 
     list_display = ["title", "organization", "cluster", "status", "published_at", "updated_at"]
     list_filter = ["status", "cluster", "cooperation_modes", "organization__kind"]
@@ -10,5 +11,14 @@ class PostingAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     autocomplete_fields = ["organization"]
     filter_horizontal = ["cooperation_modes"]
-    readonly_fields = ["search_tokens", "submitted_at", "published_at", "closed_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "status",
+        "rejection_reason",
+        "search_tokens",
+        "submitted_at",
+        "published_at",
+        "closed_at",
+        "created_at",
+        "updated_at",
+    ]
     list_select_related = ["organization", "cluster"]

@@ -3,6 +3,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mengkeju.core.forms import SubmissionTokenMixin
 from mengkeju.core.models import CooperationMode
 
 KEYWORD_SEPARATORS = re.compile(r"[,，、;；\s]+")
@@ -37,7 +38,7 @@ class KeywordsField(forms.CharField):
             raise forms.ValidationError(_("Keyword too long: %(word)s"), params={"word": too_long[0]})
 
 
-class PostingForm(forms.ModelForm):
+class PostingForm(SubmissionTokenMixin, forms.ModelForm):
     """Shared part of the need and achievement forms."""
 
     keywords = KeywordsField(label=_("Keywords"), required=True)
@@ -69,7 +70,7 @@ class PostingForm(forms.ModelForm):
 
     def posting_data(self) -> tuple[dict, list]:
         """(field values for the service, cooperation modes)."""
-        data = {k: v for k, v in self.cleaned_data.items() if k != "cooperation_modes"}
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("cooperation_modes", "submission_token")}
         return data, list(self.cleaned_data["cooperation_modes"])
 
 

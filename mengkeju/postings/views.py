@@ -8,11 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mengkeju.core.models import AuditLog
+from mengkeju.core.services import submission_once
 
 from . import permissions, selectors, services
 from .forms import RejectForm
@@ -123,12 +125,21 @@ def create(request, kind: PostingKind):
     if request.method == "POST" and form.is_valid():
         data, modes = form.posting_data()
         try:
-            posting = services.posting_create(model=kind.model, user=request.user, data=data, cooperation_modes=modes)
+            posting, created = submission_once(
+                user=request.user,
+                token=form.submission(),
+                create=lambda: services.posting_create(
+                    model=kind.model, user=request.user, data=data, cooperation_modes=modes
+                ),
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("Saved as a draft. Submit it for review when it is ready."))
-            return redirect(posting)
+            if created:
+                messages.success(request, _("Saved as a draft. Submit it for review when it is ready."))
+            else:
+                messages.info(request, _("This form was already submitted; here is the draft it created."))
+            return redirect(posting or reverse(f"{kind.namespace}:mine"))
     return render(request, "postings/form.html", kind.context() | {"form": form, "posting": None})
 
 
