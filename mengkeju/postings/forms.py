@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mengkeju.core.forms import SubmissionTokenMixin
 from mengkeju.core.models import CooperationMode
+from mengkeju.lib.hidden import clean_line, strip_hidden, validate_no_control_characters
 
 KEYWORD_SEPARATORS = re.compile(r"[,，、;；\s]+")
 MAX_KEYWORDS = 12
@@ -23,12 +24,13 @@ class KeywordsField(forms.CharField):
         return value
 
     def to_python(self, value):
-        text = super().to_python(value)
+        text = strip_hidden(super().to_python(value))
         words = [word for word in KEYWORD_SEPARATORS.split(text) if word]
         return list(dict.fromkeys(words))
 
     def validate(self, value):
         super().validate(value)
+        validate_no_control_characters(value)  # run_validators sees the list, not each word
         if len(value) > MAX_KEYWORDS:
             raise forms.ValidationError(
                 _("At most %(max)d keywords, you gave %(count)d."), params={"max": MAX_KEYWORDS, "count": len(value)}
@@ -67,6 +69,9 @@ class PostingForm(SubmissionTokenMixin, forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 8}),
             "deadline": forms.DateInput(attrs={"type": "date"}),
         }
+
+    def clean_title(self):
+        return clean_line(self.cleaned_data["title"])
 
     def posting_data(self) -> tuple[dict, list]:
         """(field values for the service, cooperation modes)."""

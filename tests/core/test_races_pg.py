@@ -127,8 +127,8 @@ def test_the_same_organization_registered_twice_at_once(second, field):
         User.objects.filter(username__regex=r"^(first|second)\d").delete()
         Organization.objects.all().delete()
         outcomes = race(
-            lambda: _post(path, _signup(f"first{round_}", **first)),
-            lambda: _post(path, _signup(f"second{round_}", **second)),
+            lambda r=round_: _post(path, _signup(f"first{r}", **first)),
+            lambda r=round_: _post(path, _signup(f"second{r}", **second)),
         )
         assert not any("error" in o for o in outcomes), outcomes
         statuses = sorted(o["result"][0] for o in outcomes)
@@ -155,18 +155,18 @@ def test_the_same_user_name_taken_twice_at_once(org_a):
 @pytest.mark.parametrize("reverse_order", [False, True], ids=["same-order", "reverse-order"])
 def test_the_same_synonym_added_twice_at_once(admin, reverse_order):
     path = reverse("matching:synonyms")
-    second = {"term": "储能电站", "synonym": "储能站"}
+    second = {"term": "钙钛矿叠层", "synonym": "叠层钙钛矿"}
     if reverse_order:
-        second = {"term": "储能站", "synonym": "储能电站"}
+        second = {"term": "叠层钙钛矿", "synonym": "钙钛矿叠层"}
     for _round in range(4):
-        Synonym.objects.filter(term__in=["储能电站", "储能站"]).delete()
+        Synonym.objects.filter(term__in=["钙钛矿叠层", "叠层钙钛矿"]).delete()
         outcomes = race(
-            lambda: _post(path, {"term": "储能电站", "synonym": "储能站"}, admin),
+            lambda: _post(path, {"term": "钙钛矿叠层", "synonym": "叠层钙钛矿"}, admin),
             lambda: _post(path, second, admin),
         )
         assert sorted(o["result"][0] for o in outcomes) == [200, 302], outcomes
         assert "synonym" in next(o["result"][1] for o in outcomes if o["result"][0] == 200)
-        assert Synonym.objects.filter(term__in=["储能电站", "储能站"]).count() == 1
+        assert Synonym.objects.filter(term__in=["钙钛矿叠层", "叠层钙钛矿"]).count() == 1
 
 
 def test_a_double_submitted_new_need_form_creates_one_draft(owner):
