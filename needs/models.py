@@ -4,7 +4,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from mengkeju.core.models import Role
-from mengkeju.postings.models import Posting, validate_amount_wan, wan
+from mengkeju.postings.models import Posting, posting_input_errors, validate_amount_wan, wan
 
 
 class TechnicalNeed(Posting):
@@ -65,17 +65,19 @@ class TechnicalNeed(Posting):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        errors = {}
+        errors = posting_input_errors(self)
         if (
             self.budget_min_wan is not None
             and self.budget_max_wan is not None
             and self.budget_min_wan > self.budget_max_wan
         ):
-            errors["budget_max_wan"] = _("The upper budget must not be below the lower budget.")
+            errors.setdefault("budget_max_wan", []).append(_("The upper budget must not be below the lower budget."))
         if self.confidential and not self.public_summary.strip():
-            errors["public_summary"] = _("A confidential need needs a public summary for visitors.")
+            errors.setdefault("public_summary", []).append(
+                _("A confidential need needs a public summary for visitors.")
+            )
         if self.is_challenge and not self.deadline:
-            errors["deadline"] = _("A challenge needs a deadline.")
+            errors.setdefault("deadline", []).append(_("A challenge needs a deadline."))
         if errors:
             raise ValidationError(errors)
 

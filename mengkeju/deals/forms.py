@@ -111,7 +111,6 @@ class StageForm(forms.Form):
     note = forms.CharField(required=False, max_length=2000, label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
     amount_wan = forms.DecimalField(
         required=False,
-        min_value=0,
         max_digits=12,
         decimal_places=2,
         validators=[validate_amount_wan],
@@ -137,6 +136,12 @@ class StageForm(forms.Form):
             data.setdefault(name, None)
         data.setdefault("reason", "")
         return data
+
+    def clean_amount_wan(self):
+        amount = self.cleaned_data.get("amount_wan")
+        if amount is not None and amount <= 0:
+            raise forms.ValidationError(_("The contract amount must be more than 0 (10k CNY)."), code="not_positive")
+        return amount
 
 
 class ChallengeEntryForm(SubmissionTokenMixin, forms.Form):

@@ -12,6 +12,8 @@ import re
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from mengkeju.lib.textanalysis import normalize
+
 SHARED, SYNONYM, GRAM = "shared", "synonym", "gram"
 
 
@@ -105,3 +107,23 @@ def compatibility_signals(explanation) -> list[dict]:
         detail = [(str(k), _display(v)) for k, v in item.items() if k not in ("signal", "adjustment")]
         signals.append({"signal": name, "adjustment": _number(item.get("adjustment")), "detail": detail})
     return signals
+
+
+def explanation_within(explanation, visible_text: str) -> dict:
+    """The explanation restricted to what ``visible_text`` shows: for a person without the right to read a
+    confidential need's full text, terms are kept only when the need's public text (title, keywords,
+    public summary) contains them — a shared term or bigram must occur in it, a synonym's need-side word
+    (``via``) must.  Cluster and compatibility signals come from public fields and are kept.  Returns a
+    new dict of the matcher's shape (``matching.scoring``); nothing of the full text survives."""
+    if not isinstance(explanation, dict):
+        return {}
+    text = normalize(visible_text or "")
+
+    def shown(word) -> bool:
+        return bool(word) and normalize(str(word)) in text
+
+    return explanation | {
+        "shared_terms": [i for i in _items(explanation, "shared_terms") if shown(i.get("term"))],
+        "synonym_terms": [i for i in _items(explanation, "synonym_terms") if shown(i.get("via"))],
+        "shared_grams": [i for i in _items(explanation, "shared_grams") if shown(i.get("gram"))],
+    }

@@ -234,6 +234,12 @@ def interest_express(*, user: User, posting: Posting, counterpart: Posting, mess
 # --- deal stages ---------------------------------------------------------------------------------------
 
 
+def _need_date(match: Match) -> datetime.date:
+    """The day the need was published (or created, if it never was), in local time."""
+    need = match.need
+    return timezone.localdate(need.published_at or need.created_at)
+
+
 def deal_stage_targets(*, match: Match) -> list[str]:
     """Where the deal can go from here: any later stage up to the contract, implemented only after signing,
     and dropped from any stage that is not final."""
@@ -273,6 +279,10 @@ def deal_stage_move(
             errors["signed_on"] = _("Give the date the contract was signed.")
         elif signed_on > timezone.localdate():
             errors["signed_on"] = _("The signing date cannot be in the future.")
+        elif signed_on < _need_date(match):
+            errors["signed_on"] = _("The contract cannot be signed before the need was published (%(date)s).") % {
+                "date": _need_date(match).isoformat()
+            }
         if errors:
             raise ValidationError(errors)
         changes |= {"contract_amount_wan": amount_wan, "contract_signed_on": signed_on}

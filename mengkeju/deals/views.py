@@ -133,9 +133,13 @@ def _next_in_queue(match) -> int | None:
 def match_detail(request, pk: int):
     match = selectors.match_get(user=request.user, pk=pk)
     user = request.user
-    classes = highlight.highlight_classes(match.explanation)
     full_need = permissions.can_read_full_need(user, match)
     need_text = match.need.description if full_need else match.need.public_text()
+    explanation = match.explanation
+    if not full_need:  # only what the public text of a confidential need says (docs/security.md)
+        visible = " ".join([match.need.title, *match.need.keywords, need_text])
+        explanation = highlight.explanation_within(explanation, visible)
+    classes = highlight.highlight_classes(explanation)
     can_review = permissions.can_review(user)
     targets = services.deal_stage_targets(match=match) if permissions.can_move_deal(user, match) else []
     return render(
@@ -149,9 +153,9 @@ def match_detail(request, pk: int):
             "need_title_html": highlight.highlight(match.need.title, classes),
             "achievement_html": highlight.highlight(match.achievement.description, classes),
             "achievement_title_html": highlight.highlight(match.achievement.title, classes),
-            "terms": highlight.explanation_terms(match.explanation),
-            "relation": highlight.cluster_relation(match.explanation),
-            "signals": highlight.compatibility_signals(match.explanation),
+            "terms": highlight.explanation_terms(explanation),
+            "relation": highlight.cluster_relation(explanation),
+            "signals": highlight.compatibility_signals(explanation),
             "components": match.components if isinstance(match.components, dict) else {},
             "full_need": full_need,
             "show_contacts": permissions.can_see_contacts(user, match),

@@ -1,14 +1,18 @@
 import re
 
 from django import forms
+from django.core.validators import MaxLengthValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mengkeju.core.forms import SubmissionTokenMixin
 from mengkeju.core.models import CooperationMode
 from mengkeju.lib.hidden import clean_line, strip_hidden, validate_no_control_characters
+from mengkeju.postings.models import MAX_KEYWORD_LENGTH, MAX_KEYWORDS, TEXT_LIMITS
 
 KEYWORD_SEPARATORS = re.compile(r"[,，、;；\s]+")
-MAX_KEYWORDS = 12
+# a deadline further ahead than this is a typing error
+DEADLINE_MAX_YEARS = 10
 
 
 class KeywordsField(forms.CharField):
@@ -35,7 +39,7 @@ class KeywordsField(forms.CharField):
             raise forms.ValidationError(
                 _("At most %(max)d keywords, you gave %(count)d."), params={"max": MAX_KEYWORDS, "count": len(value)}
             )
-        too_long = [word for word in value if len(word) > 30]
+        too_long = [word for word in value if len(word) > MAX_KEYWORD_LENGTH]
         if too_long:
             raise forms.ValidationError(_("Keyword too long: %(word)s"), params={"word": too_long[0]})
 
@@ -70,8 +74,34 @@ class PostingForm(SubmissionTokenMixin, forms.ModelForm):
             "deadline": forms.DateInput(attrs={"type": "date"}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, limit in TEXT_LIMITS.items():  # the model checks too; here the browser learns the limit
+            field = self.fields.get(name)
+            if field is not None:
+                field.max_length = limit
+                field.validators.append(MaxLengthValidator(limit))
+                field.widget.attrs["maxlength"] = str(limit)
+
     def clean_title(self):
         return clean_line(self.cleaned_data["title"])
+
+    def clean_deadline(self):
+        """Today or later (a posting with a past deadline can never be approved), and at most
+        ``DEADLINE_MAX_YEARS`` ahead."""
+        deadline = self.cleaned_data.get("deadline")
+        if deadline is None:
+            return deadline
+        today = timezone.localdate()
+        if deadline < today:
+            raise forms.ValidationError(_("The deadline cannot be in the past."), code="past")
+        if deadline > today.replace(year=today.year + DEADLINE_MAX_YEARS):
+            raise forms.ValidationError(
+                _("The deadline is more than %(years)d years ahead; check the year."),
+                params={"years": DEADLINE_MAX_YEARS},
+                code="too_far",
+            )
+        return deadline
 
     def posting_data(self) -> tuple[dict, list]:
         """(field values for the service, cooperation modes)."""

@@ -1,14 +1,17 @@
 """The abstract posting shared by technical needs and achievements, with its one status workflow."""
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from mengkeju.core.models import CooperationMode, IndustryCluster, Organization, TimeStampedModel
+from mengkeju.lib.hidden import has_control_characters
 
 
 def wan(amount: Decimal) -> str:
@@ -72,6 +75,68 @@ def validate_amount_wan(value) -> None:
             code="looks_like_yuan",
             params={"value": _amount_text(value), "limit": wan(MAX_AMOUNT_WAN)},
         )
+
+
+# --- input limits (forms, services, admin and anything else calling full_clean) -------------------------
+
+# characters; CharFields have their own max_length
+TEXT_LIMITS = {"description": 20_000, "public_summary": 2_000, "team": 2_000, "rejection_reason": 2_000}
+MAX_KEYWORDS = 12
+MAX_KEYWORD_LENGTH = 30
+# a deadline outside these years is a typing error (0001-01-01, 20260-01-01)
+DEADLINE_RANGE = (datetime.date(2000, 1, 1), datetime.date(2099, 12, 31))
+
+
+def posting_input_errors(posting) -> dict[str, list[str]]:
+    """Field → messages for what no posting may hold, whatever its source (form, import, admin): control
+    characters (NUL breaks PostgreSQL's jsonb and text), texts over ``TEXT_LIMITS`` (a 2 MB description
+    overflows PostgreSQL's tsvector), keywords that are not up to ``MAX_KEYWORDS`` strings of at most
+    ``MAX_KEYWORD_LENGTH`` characters, a deadline outside ``DEADLINE_RANGE``."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message) -> None:
+        errors.setdefault(field, []).append(message)
+
+    for field in posting._meta.concrete_fields:
+        if not isinstance(field, models.CharField | models.TextField) or field.name == "search_tokens":
+            continue
+        value = getattr(posting, field.attname)
+        if not isinstance(value, str):
+            continue
+        if has_control_characters(value):
+            add(field.name, gettext_now("Remove the control character (such as NUL) from this text."))
+        limit = TEXT_LIMITS.get(field.name)
+        if limit and len(value) > limit:
+            add(
+                field.name,
+                gettext_now("At most %(limit)d characters, you gave %(count)d.")
+                % {"limit": limit, "count": len(value)},
+            )
+    keywords = posting.keywords
+    if not isinstance(keywords, list) or not all(isinstance(k, str) and k.strip() for k in keywords):
+        add("keywords", gettext_now("Keywords must be a list of words."))
+    else:
+        if len(keywords) > MAX_KEYWORDS:
+            add(
+                "keywords",
+                gettext_now("At most %(max)d keywords, you gave %(count)d.")
+                % {"max": MAX_KEYWORDS, "count": len(keywords)},
+            )
+        too_long = [k for k in keywords if len(k) > MAX_KEYWORD_LENGTH]
+        if too_long:
+            add(
+                "keywords", gettext_now("Keyword too long: %(word)s") % {"word": too_long[0][:MAX_KEYWORD_LENGTH] + "…"}
+            )
+        if any(has_control_characters(k) for k in keywords):
+            add("keywords", gettext_now("Remove the control character (such as NUL) from this text."))
+    deadline = posting.deadline
+    if isinstance(deadline, datetime.date) and not DEADLINE_RANGE[0] <= deadline <= DEADLINE_RANGE[1]:
+        add(
+            "deadline",
+            gettext_now("Give a date between %(first)s and %(last)s.")
+            % {"first": DEADLINE_RANGE[0].isoformat(), "last": DEADLINE_RANGE[1].isoformat()},
+        )
+    return errors
 
 
 class PostingStatus(models.TextChoices):
@@ -154,6 +219,11 @@ class Posting(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse(f"{self.kind}s:detail", args=[self.pk])
+
+    def clean(self):
+        errors = posting_input_errors(self)
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_editable(self) -> bool:
