@@ -81,8 +81,12 @@ def validate_amount_wan(value) -> None:
 
 # characters; CharFields have their own max_length
 TEXT_LIMITS = {"description": 20_000, "public_summary": 2_000, "team": 2_000, "rejection_reason": 2_000}
+# typed into the form
 MAX_KEYWORDS = 12
 MAX_KEYWORD_LENGTH = 30
+# stored from any source (imported catalogues such as CSL carry up to ~20 keywords of up to ~25 characters)
+MAX_STORED_KEYWORDS = 30
+MAX_STORED_KEYWORD_LENGTH = 50
 # a deadline outside these years is a typing error (0001-01-01, 20260-01-01)
 DEADLINE_RANGE = (datetime.date(2000, 1, 1), datetime.date(2099, 12, 31))
 
@@ -90,8 +94,9 @@ DEADLINE_RANGE = (datetime.date(2000, 1, 1), datetime.date(2099, 12, 31))
 def posting_input_errors(posting) -> dict[str, list[str]]:
     """Field → messages for what no posting may hold, whatever its source (form, import, admin): control
     characters (NUL breaks PostgreSQL's jsonb and text), texts over ``TEXT_LIMITS`` (a 2 MB description
-    overflows PostgreSQL's tsvector), keywords that are not up to ``MAX_KEYWORDS`` strings of at most
-    ``MAX_KEYWORD_LENGTH`` characters, a deadline outside ``DEADLINE_RANGE``."""
+    overflows PostgreSQL's tsvector), keywords that are not up to ``MAX_STORED_KEYWORDS`` strings of at
+    most ``MAX_STORED_KEYWORD_LENGTH`` characters (the form allows fewer: ``MAX_KEYWORDS``), a deadline
+    outside ``DEADLINE_RANGE``."""
     errors: dict[str, list[str]] = {}
 
     def add(field: str, message) -> None:
@@ -116,17 +121,16 @@ def posting_input_errors(posting) -> dict[str, list[str]]:
     if not isinstance(keywords, list) or not all(isinstance(k, str) and k.strip() for k in keywords):
         add("keywords", gettext_now("Keywords must be a list of words."))
     else:
-        if len(keywords) > MAX_KEYWORDS:
+        if len(keywords) > MAX_STORED_KEYWORDS:
             add(
                 "keywords",
                 gettext_now("At most %(max)d keywords, you gave %(count)d.")
-                % {"max": MAX_KEYWORDS, "count": len(keywords)},
+                % {"max": MAX_STORED_KEYWORDS, "count": len(keywords)},
             )
-        too_long = [k for k in keywords if len(k) > MAX_KEYWORD_LENGTH]
+        too_long = [k for k in keywords if len(k) > MAX_STORED_KEYWORD_LENGTH]
         if too_long:
-            add(
-                "keywords", gettext_now("Keyword too long: %(word)s") % {"word": too_long[0][:MAX_KEYWORD_LENGTH] + "…"}
-            )
+            word = too_long[0][:MAX_STORED_KEYWORD_LENGTH] + "…"
+            add("keywords", gettext_now("Keyword too long: %(word)s") % {"word": word})
         if any(has_control_characters(k) for k in keywords):
             add("keywords", gettext_now("Remove the control character (such as NUL) from this text."))
     deadline = posting.deadline

@@ -168,3 +168,16 @@ def test_a_description_at_the_limit_is_indexed_on_postgresql(client_for, owner):
     text = ("退役光伏组件回收，热解剥离背板与银浆提纯。" * 2000)[: TEXT_LIMITS["description"]]
     assert _post(client_for(owner), description=text).status_code == 302
     assert list(search(TechnicalNeed.objects.all(), "银浆")) == [TechnicalNeed.objects.get()]
+
+
+def test_imported_catalogues_may_store_more_keywords_than_the_form_takes(owner, org_a):
+    from mengkeju.postings.models import MAX_STORED_KEYWORDS
+
+    need = NeedFactory(organization=org_a, created_by=owner, status="draft")
+    words = [f"词{i}" for i in range(MAX_KEYWORDS + 7)]
+    services.posting_update(posting=need, user=owner, data={"keywords": words})
+    with pytest.raises(ValidationError) as caught:
+        services.posting_update(
+            posting=need, user=owner, data={"keywords": [f"词{i}" for i in range(MAX_STORED_KEYWORDS + 1)]}
+        )
+    assert list(caught.value.message_dict) == ["keywords"]
