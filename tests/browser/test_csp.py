@@ -75,6 +75,7 @@ def _pages(site) -> dict[str, list[str]]:
         reverse("accounts:password_change"),
         reverse("notifications:list"),
         reverse("deals:mine"),
+        reverse("messaging:inbox"),
     ]
     return {
         "anonymous": [
@@ -92,6 +93,7 @@ def _pages(site) -> dict[str, list[str]]:
             reverse("needs:edit", args=[site["draft"].pk]),
             reverse("needs:detail", args=[site["draft"].pk]),
             reverse("deals:match", args=[site["approved"].pk]),
+            reverse("messaging:thread", args=[site["approved"].pk]),
         ],
         "researcher": [
             *public,
@@ -104,6 +106,7 @@ def _pages(site) -> dict[str, list[str]]:
             *public,
             *member,
             reverse("deals:queue"),
+            reverse("deals:board"),
             reverse("deals:match", args=[site["proposal"].pk]),
             reverse("deals:match", args=[site["approved"].pk]),
         ],
@@ -115,6 +118,7 @@ def _pages(site) -> dict[str, list[str]]:
             reverse("deals:queue"),
             reverse("deals:match", args=[site["proposal"].pk]),
             reverse("deals:export"),
+            reverse("deals:board"),
             reverse("dashboard:admin"),
             reverse("matching:runs"),
             reverse("matching:synonyms"),

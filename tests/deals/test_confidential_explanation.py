@@ -87,11 +87,16 @@ def test_brokers_and_the_owner_see_the_full_explanation(client_for, broker, owne
         assert secret_terms <= _explained_terms(response.context)
 
 
-def test_after_approval_the_matched_side_sees_the_full_explanation(client_for, broker, researcher, interest):
+def test_the_matched_side_sees_the_full_explanation_only_after_the_nda(client_for, broker, owner, researcher, interest):
     services.match_approve(match=interest, user=broker)
+    secret_terms = _secret_only(interest)
+    response = client_for(researcher).get(reverse("deals:match", args=[interest.pk]))
+    assert not response.context["full_need"]  # approved, but the NDA is not recorded yet
+    assert not _explained_terms(response.context) & secret_terms
+    services.deal_nda_accept(match=interest, user=owner)
     response = client_for(researcher).get(reverse("deals:match", args=[interest.pk]))
     assert response.context["full_need"]
-    assert _secret_only(interest) <= _explained_terms(response.context)
+    assert secret_terms <= _explained_terms(response.context)
 
 
 def test_a_public_need_keeps_its_whole_explanation(client_for, researcher, confidential, interest):
