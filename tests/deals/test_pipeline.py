@@ -250,6 +250,8 @@ def test_a_stalled_deal_without_broker_reminds_the_admins(need, achievement, own
 
 def test_signed_and_dropped_deals_are_not_stalled(proposal, broker, settings):
     settings.DEAL_STALLED_DAYS = 3
+    # the need was published before the contract (a contract cannot predate its need)
+    type(proposal.need).objects.filter(pk=proposal.need_id).update(published_at=T0 - days(10))
     with time_machine.travel(T0, tick=False):
         services.match_approve(match=proposal, user=broker)
         services.deal_stage_move(

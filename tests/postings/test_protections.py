@@ -6,6 +6,7 @@ import datetime
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from matching import services as matching_services
 from matching.models import IndexedPosting, Match, MatchSource, MatchStatus, PostingKind
@@ -15,9 +16,6 @@ from needs.models import TechnicalNeed
 from tests.factories import AchievementFactory, NeedFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-NOW = datetime.datetime(2026, 11, 30, 10, 0, tzinfo=datetime.UTC)
-
 
 # --- can_manage checks the role, not only the organization ---------------------------------------------
 
@@ -82,7 +80,7 @@ def matched(org_a, uni_u, owner):
         description="挤奶时自动发现早期隐性乳房炎病牛。",
         keywords=["乳房炎", "在线检测", "挤奶"],
         cluster="agri-food",
-        deadline=datetime.date(2026, 12, 31),
+        deadline=timezone.localdate() + datetime.timedelta(days=31),
     )
     achievement = AchievementFactory(
         organization=uni_u,
@@ -106,7 +104,8 @@ def _indexed(posting) -> bool:
 def test_expiry_withdraws_the_proposals_and_unindexes(matched):
     need, _achievement, match = matched
     assert _indexed(need)
-    with time_machine.travel(datetime.datetime(2027, 1, 2, 10, 0, tzinfo=datetime.UTC), tick=False):
+    after_the_deadline = timezone.now() + datetime.timedelta(days=40)
+    with time_machine.travel(after_the_deadline, tick=False):
         assert services.postings_expire_due(model=TechnicalNeed) == 1
     need.refresh_from_db()
     match.refresh_from_db()
