@@ -6,7 +6,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from mengkeju.lib.hidden import clean_line, name_key
+from mengkeju.lib.hidden import name_key
+from mengkeju.lib.textanalysis.normalize import normalize_name
 
 from .validators import validate_credit_code
 
@@ -85,7 +86,7 @@ class Organization(TimeStampedModel):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        self.name = clean_line(self.name)
+        self.name = normalize_name(self.name)
         self.name_key = name_key(self.name)
         if self.name and Organization.objects.filter(name_key=self.name_key).exclude(pk=self.pk).exists():
             raise ValidationError({"name": _("An organization with this name is already registered.")})

@@ -8,28 +8,30 @@ keywords and queries (``strip_hidden``).  Other control characters (NUL, U+0001�
 line breaks, U+007F…U+009F) have no business in a form and break PostgreSQL (NUL in jsonb/text): forms
 refuse them with a clear error (``validate_no_control_characters``).
 
-Mongolian free variation selectors (U+180B…U+180D) are *not* stripped: they are meaningful in
-traditional Mongolian script.
+The list of invisible characters is the text normalisation's (``textanalysis.normalize.INVISIBLE``,
+which also removes the soft hyphen and U+180E); Mongolian free variation selectors (U+180B…U+180D)
+are kept: they are meaningful in traditional Mongolian script.
 """
 
 import re
-import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-HIDDEN_CHARACTERS = (
-    "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
-_HIDDEN_RE = re.compile(f"[{HIDDEN_CHARACTERS}]")
+from mengkeju.lib.textanalysis.normalize import INVISIBLE, normalize
+
+# the invisible characters are those of the one normalisation (mengkeju.lib.textanalysis.normalize)
+HIDDEN_CHARACTERS = INVISIBLE
+_HIDDEN = {ord(c): None for c in HIDDEN_CHARACTERS}
 # C0 controls except tab, line feed and carriage return; DEL and the C1 controls
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACE_RE = re.compile(r"\s+")
 
 
 def strip_hidden(text: str) -> str:
-    """``text`` without zero-width and bidi-control characters (see the module docstring)."""
-    return _HIDDEN_RE.sub("", text or "")
+    """``text`` without zero-width and bidi-control characters (see the module docstring); nothing else
+    changes (no NFKC, no case), so it suits text that is stored and shown."""
+    return (text or "").translate(_HIDDEN)
 
 
 def clean_line(text: str) -> str:
@@ -38,10 +40,11 @@ def clean_line(text: str) -> str:
 
 
 def name_key(name: str) -> str:
-    """The form in which two organisation names are compared: hidden characters and all white space
-    removed, NFKC (full-width ``（`` and ``(`` are the same), case folded.  ``内蒙古工业大学\u200b``,
-    ``内蒙古 工业大学`` and ``内蒙古工业大学`` have the same key."""
-    return _SPACE_RE.sub("", unicodedata.normalize("NFKC", strip_hidden(name))).casefold()
+    """The form in which two organisation names are compared: the one normalisation
+    (``textanalysis.normalize``: hidden characters removed, NFKC so full-width ``（`` and ``(`` are the
+    same, traditional script made simplified, lower case) with all white space removed.
+    ``内蒙古工业大学\u200b``, ``内蒙古 工业大学``, ``內蒙古工業大學`` and ``内蒙古工业大学`` have one key."""
+    return _SPACE_RE.sub("", normalize(name))
 
 
 def has_control_characters(text: str) -> bool:

@@ -28,6 +28,8 @@ LOOK_ALIKES = [
     "内蒙古工业大学\u2066",
     "内蒙古 工业大学",
     "内蒙古工业大学　",  # ideographic space
+    "內蒙古工業大學",  # traditional script
+    "内蒙古工业大学\u00ad",  # soft hyphen
 ]
 
 
