@@ -65,7 +65,7 @@ def main():
         sys.exit("DATABASE_URL must name a PostgreSQL server (worker processes share the database)")
     from django.db import connection
 
-    from matching import services
+    from matching import runs
     from matching.models import Match, MatchRun
     from mengkeju.celery import app
 
@@ -88,8 +88,8 @@ def main():
         workers = start_workers(count, database_url)
         try:
             time.sleep(8)  # workers connect and load jieba lazily; the first chunk pays for the dictionary
-            run = services.match_run_start(trigger="command", chunk_size=args.chunk_size)
-            while MatchRun.objects.get(pk=run.pk).status not in (MatchRun.Status.DONE, MatchRun.Status.FAILED):
+            run = runs.match_run_start(trigger="command", chunk_size=args.chunk_size)
+            while MatchRun.objects.get(pk=run.pk).status in MatchRun.ACTIVE_STATUSES:
                 time.sleep(0.5)
         finally:
             stop_workers(workers)

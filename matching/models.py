@@ -109,6 +109,9 @@ class MatchRun(TimeStampedModel):
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
@@ -139,11 +142,22 @@ class MatchRun(TimeStampedModel):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # the last sign of life: set on start, by prepare and by every finished chunk; a run without one for
+    # longer than MATCHING_RUN_STALL_SECONDS is failed by ``matching.runs.match_runs_fail_stalled``
+    progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("matching run")
         verbose_name_plural = _("matching runs")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # exactly one active full run: the database refuses a second one, however close the starts
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(kind="full", status__in=["queued", "running"]),
+                name="matching_matchrun_one_active_full",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
@@ -162,13 +176,18 @@ class MatchRun(TimeStampedModel):
 
 
 class MatchRunChunk(models.Model):
-    """One chunk of a full run's needs; ``done_at`` is set once, so a chunk delivered twice (late
-    acknowledgement after a lost worker) is counted once in the run's progress."""
+    """One chunk of a full run's needs. Its proposals and ``done_at`` (with its counts) are written in one
+    transaction, once: a chunk delivered twice (late acknowledgement after a lost worker) is counted once,
+    and the run's counters are sums over these rows, so they cannot drift."""
 
     run = models.ForeignKey(MatchRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="chunks")
     number = models.PositiveIntegerField(_("number"))
     need_ids = models.JSONField(_("needs"), default=list)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    processed = models.PositiveIntegerField(_("postings matched"), default=0)
+    created = models.PositiveIntegerField(_("proposals created"), default=0)
+    updated = models.PositiveIntegerField(_("proposals updated"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("matching run chunk")
@@ -178,6 +197,43 @@ class MatchRunChunk(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.run_id}.{self.number}"
+
+
+class MatchOutbox(models.Model):
+    """Matching work owed to a posting that was just published (approved, reopened), written in the same
+    transaction as the publication. A task does it and marks it done; when the broker was down at the
+    commit the row stays pending and ``matching.outbox.match_outbox_flush`` (beat every minute,
+    ``manage.py match_pending``) does it once the broker is back. Claimed by a conditional UPDATE, so
+    one row is matched once even when the task and the flush race."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CLAIMED = "claimed", _("Being matched")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=[("need", _("Technical need")), ("achievement", _("Achievement"))]
+    )
+    posting_id = models.PositiveBigIntegerField(_("posting"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("matching outbox item")
+        verbose_name_plural = _("matching outbox")
+        ordering = ["created_at", "id"]
+        indexes = [
+            # the flush and /healthz: rows still pending (or stuck claimed), oldest first
+            models.Index(fields=["status", "created_at"], name="matching_outbox_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.posting_id} ({self.get_status_display()})"
 
 
 class Synonym(TimeStampedModel):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,8 +37,6 @@ from .models import (
     IndexedPosting,
     IndexTerm,
     Match,
-    MatchRun,
-    MatchRunChunk,
     MatchSource,
     MatchStatus,
     PostingKind,
@@ -83,10 +81,6 @@ def max_df_share() -> float:
     return getattr(settings, "MATCHING_MAX_DF_SHARE", 0.2)
 
 
-def chunk_size_default() -> int:
-    return getattr(settings, "MATCHING_CHUNK_SIZE", 200)
-
-
 def kind_of(posting) -> str:
     return PostingKind.NEED if isinstance(posting, TechnicalNeed) else PostingKind.ACHIEVEMENT
 
@@ -108,10 +102,12 @@ def analyzer_version(analyzer=None) -> str:
 
 
 def posting_published(*, posting) -> None:
-    """Called by the posting workflow when a posting becomes published (inside its transaction)."""
-    from . import tasks
+    """Called by the posting workflow when a posting becomes published (inside its transaction): the
+    matching work is written to the outbox in that transaction and handed to a worker after the commit
+    (``matching.outbox``), so a broker outage delays it and never fails the publication."""
+    from . import outbox
 
-    tasks.match_posting.delay_on_commit(kind_of(posting), posting.pk)
+    outbox.match_outbox_add(kind=kind_of(posting), posting_id=posting.pk)
 
 
 def posting_withdrawn(*, posting) -> None:
@@ -480,128 +476,6 @@ def posting_match(*, kind: str, posting_id: int, top_k: int | None = None, reind
         postings_index(kind=kind, postings=[posting])
     del model
     return proposals_save(pairs=rank_for(kind=kind, posting_id=posting_id, top_k=top_k))
-
-
-# --- full runs -----------------------------------------------------------------------------------
-
-
-def match_run_create(*, trigger: str, user=None) -> MatchRun:
-    run = MatchRun.objects.create(
-        kind=MatchRun.Kind.FULL, trigger=trigger, started_by=user, algorithm_version=ALGORITHM_VERSION
-    )
-    return run
-
-
-class MatchRunActive(ValidationError):
-    """A full run is already queued or running; a second one would only repeat its work."""
-
-    def __init__(self, run: MatchRun):
-        super().__init__(
-            _("Full run #%(id)s is still %(status)s; wait until it is done."),
-            params={"id": run.pk, "status": run.get_status_display()},
-        )
-        self.run = run
-
-
-def match_run_start(*, trigger: str = "admin", user=None, chunk_size: int | None = None) -> MatchRun:
-    """Create a full run and enqueue it on commit (admin button, beat); refuses while another is active
-    (raises ``MatchRunActive``)."""
-    from . import selectors, tasks
-
-    with transaction.atomic():
-        active = selectors.match_run_active()
-        if active is not None:
-            raise MatchRunActive(active)
-        run = match_run_create(trigger=trigger, user=user)
-        tasks.match_run_prepare.delay_on_commit(run.pk, chunk_size)
-    return run
-
-
-def match_run_prepare(*, run_id: int, chunk_size: int | None = None) -> list[int]:
-    """Bring the index up to date and split the published needs into chunks (``MatchRunChunk`` rows);
-    returns the numbers of the chunks still to do. A second delivery of the same task returns the chunks
-    not done yet (so a prepare lost after its first step still fans out), a finished run none."""
-    now = timezone.now()
-    if MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.QUEUED).update(
-        status=MatchRun.Status.RUNNING, started_at=now
-    ):
-        for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
-            index_refresh(kind=kind)
-            index.stats_rebuild(kind)  # exact document frequencies for the whole run
-        size = chunk_size or chunk_size_default()
-        ids = list(TechnicalNeed.objects.filter(status="published").order_by("pk").values_list("pk", flat=True))
-        with transaction.atomic():
-            MatchRunChunk.objects.bulk_create(
-                [
-                    MatchRunChunk(run_id=run_id, number=n, need_ids=ids[start : start + size])
-                    for n, start in enumerate(range(0, len(ids), size))
-                ]
-            )
-            MatchRun.objects.filter(pk=run_id).update(total_chunks=-(-len(ids) // size), total_items=len(ids))
-        if not ids:
-            match_run_finish(run_id=run_id)
-    elif not MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.RUNNING).exists():
-        return []
-    return list(MatchRunChunk.objects.filter(run_id=run_id, done_at=None).values_list("number", flat=True))
-
-
-def match_run_chunk(*, run_id: int, number: int, top_k: int | None = None) -> SaveResult:
-    """Match one chunk of needs; its counts go to the run once, however often the chunk is delivered."""
-    chunk = MatchRunChunk.objects.filter(run_id=run_id, number=number).first()
-    total = SaveResult()
-    if chunk is None or chunk.done_at is not None:
-        return total
-    errors = []
-    done = 0
-    for need_id in chunk.need_ids:
-        try:
-            r = proposals_save(pairs=rank_for(kind=PostingKind.NEED, posting_id=need_id, top_k=top_k))
-        except Exception as exc:  # one bad posting must not stop the run; recorded on the run
-            logger.exception("matching need %s failed", need_id)
-            errors.append({"need": need_id, "error": f"{type(exc).__name__}: {exc}"[:300]})
-            continue
-        done += 1
-        total.created += r.created
-        total.updated += r.updated
-    with transaction.atomic():
-        if not MatchRunChunk.objects.filter(pk=chunk.pk, done_at=None).update(done_at=timezone.now()):
-            return total  # another delivery of this chunk finished first and counted it
-        MatchRun.objects.filter(pk=run_id).update(
-            done_chunks=F("done_chunks") + 1,
-            processed_items=F("processed_items") + done,
-            proposals_created=F("proposals_created") + total.created,
-            proposals_updated=F("proposals_updated") + total.updated,
-        )
-        if errors:
-            run = MatchRun.objects.select_for_update().get(pk=run_id)
-            run.errors = [*run.errors, *errors][-200:]
-            run.save(update_fields=["errors", "updated_at"])
-    run = MatchRun.objects.get(pk=run_id)
-    if run.done_chunks >= run.total_chunks:
-        match_run_finish(run_id=run_id)
-    return total
-
-
-def match_run_finish(*, run_id: int) -> None:
-    MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.RUNNING).update(
-        status=MatchRun.Status.DONE, finished_at=timezone.now()
-    )
-
-
-def match_run_fail(*, run_id: int, error: str) -> None:
-    with transaction.atomic():
-        run = MatchRun.objects.select_for_update().get(pk=run_id)
-        run.errors = [*run.errors, {"error": error[:500]}]
-        run.status = MatchRun.Status.FAILED
-        run.finished_at = timezone.now()
-        run.save(update_fields=["errors", "status", "finished_at", "updated_at"])
-
-
-def match_run_execute(*, run_id: int, top_k: int | None = None, chunk_size: int | None = None) -> MatchRun:
-    """The whole full run in this process (``manage.py match --all``, evaluation): same code as the tasks."""
-    for number in match_run_prepare(run_id=run_id, chunk_size=chunk_size):
-        match_run_chunk(run_id=run_id, number=number, top_k=top_k)
-    return MatchRun.objects.get(pk=run_id)
 
 
 # --- synonyms ------------------------------------------------------------------------------------

@@ -1,13 +1,17 @@
 """Celery tasks of the matcher: each takes ids, loads rows and calls a service; all are idempotent.
 
 Retried: only transient errors of the database or the broker, at most ``max_retries`` times.
-Time limits: the global ``CELERY_TASK_TIME_LIMIT`` / ``CELERY_TASK_SOFT_TIME_LIMIT`` unless set here.
+Time limits: the global ``CELERY_TASK_TIME_LIMIT`` / ``CELERY_TASK_SOFT_TIME_LIMIT`` (below the broker's
+visibility timeout, so a task is never handed to a second worker while the first still runs it) unless
+set here. A worker killed mid-task (``acks_late``, ``reject_on_worker_lost``) gets its task redelivered
+after ``CELERY_VISIBILITY_TIMEOUT`` seconds: see docs/operations.md.
 """
 
 from celery import group, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import OperationalError, transaction
 
-from . import services
+from . import outbox, runs, services
 
 try:  # redis-py is there whenever the broker is Redis
     from redis.exceptions import ConnectionError as RedisConnectionError
@@ -19,22 +23,36 @@ RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "retry_backoff_max":
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90, **RETRY)
-def match_posting(kind: str, posting_id: int) -> dict:
-    """Index a published posting and propose matches for it (enqueued on publication)."""
+def match_posting(kind: str, posting_id: int, outbox_id: int | None = None) -> dict:
+    """Index a published posting and propose matches for it (sent on publication with its outbox row,
+    which it marks done; without one, e.g. from a shell, it just matches)."""
+    if outbox_id is not None:
+        return {"matched": outbox.match_outbox_process(outbox_id=outbox_id)}
     result = services.posting_match(kind=kind, posting_id=posting_id)
     return {"created": result.created, "updated": result.updated}
 
 
-@shared_task(bind=True, acks_late=True, **RETRY)
+@shared_task(acks_late=True, ignore_result=True)
+def match_outbox_flush(min_age_seconds: int = 60) -> int:
+    """Beat entry, every minute (``manage.py match_pending``): match what a broker outage left pending."""
+    import datetime
+
+    return outbox.match_outbox_flush(min_age=datetime.timedelta(seconds=min_age_seconds))
+
+
+@shared_task(bind=True, acks_late=True, max_retries=20, **{k: v for k, v in RETRY.items() if k != "max_retries"})
 def match_run_prepare(self, run_id: int, chunk_size: int | None = None) -> int:
     """Refresh the index, split the needs into chunks and fan the chunks out to the workers (on the queue
-    this task came from, so a deployment or a test that routes runs to its own queue keeps them there)."""
+    this task came from, so a deployment or a test that routes runs to its own queue keeps them there).
+    At the soft time limit it sends itself again: the index refresh resumes where it stopped."""
     try:
-        chunks = services.match_run_prepare(run_id=run_id, chunk_size=chunk_size)
+        chunks = runs.match_run_prepare(run_id=run_id, chunk_size=chunk_size)
     except TRANSIENT:
         raise
+    except SoftTimeLimitExceeded as exc:
+        raise self.retry(countdown=0, exc=exc) from exc
     except Exception as exc:
-        services.match_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
+        runs.match_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
         raise
     if chunks:
         queue = (self.request.delivery_info or {}).get("routing_key")
@@ -46,15 +64,29 @@ def match_run_prepare(self, run_id: int, chunk_size: int | None = None) -> int:
 
 @shared_task(acks_late=True, **RETRY)
 def match_run_chunk(run_id: int, number: int) -> dict:
-    """Match the needs of one chunk of a full run (counted once however often it is delivered)."""
-    result = services.match_run_chunk(run_id=run_id, number=number)
-    return {"created": result.created, "updated": result.updated}
+    """Match the needs of one chunk of a full run (counted once however often it is delivered). A chunk
+    that exceeds the soft time limit fails its run with the reason (smaller ``MATCHING_CHUNK_SIZE``)."""
+    try:
+        result = runs.match_run_chunk(run_id=run_id, number=number)
+    except SoftTimeLimitExceeded:
+        runs.match_run_fail(
+            run_id=run_id,
+            error=f"chunk {number} exceeded the task's soft time limit: lower MATCHING_CHUNK_SIZE",
+        )
+        raise
+    return {"created": result.created, "updated": result.updated, "counted": result.counted}
 
 
-@shared_task(acks_late=True, **RETRY)
+@shared_task(acks_late=True)
 def match_full_nightly() -> int:
     """Beat entry: start a full run (python manage.py match --all does the same synchronously)."""
     try:
-        return services.match_run_start(trigger="beat").pk
-    except services.MatchRunActive as exc:  # yesterday's run is still going: let it finish
-        return exc.run.pk
+        return runs.match_run_start(trigger="beat").pk
+    except runs.MatchRunActive as exc:  # yesterday's run is still going: let it finish
+        return exc.run.pk if exc.run else 0
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def match_runs_fail_stalled() -> list[int]:
+    """Beat entry, every 5 minutes (``manage.py fail_stalled_runs``): fail runs without progress."""
+    return runs.match_runs_fail_stalled()

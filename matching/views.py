@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from . import runs as run_services
 from . import selectors, services
 from .forms import SynonymForm, SynonymSearchForm
 from .models import MatchRun, Synonym
@@ -29,7 +30,7 @@ def run_state(run: MatchRun) -> dict:
         "id": run.pk,
         "status": run.status,
         "status_display": run.get_status_display(),
-        "finished": run.status in (MatchRun.Status.DONE, MatchRun.Status.FAILED),
+        "finished": run.status not in MatchRun.ACTIVE_STATUSES,
         "progress_percent": run.progress_percent,
         "done_chunks": run.done_chunks,
         "total_chunks": run.total_chunks,
@@ -64,11 +65,36 @@ def runs(request):
 def run_start(request):
     _require_admin(request.user)
     try:
-        run = services.match_run_start(trigger="admin", user=request.user)
-    except services.MatchRunActive as exc:
+        run = run_services.match_run_start(trigger="admin", user=request.user)
+    except run_services.MatchRunActive as exc:
         messages.warning(request, " ".join(exc.messages))
+        return redirect("matching:runs")
+    run.refresh_from_db()  # enqueued after the commit: failed at once when the broker refused it
+    if run.status == MatchRun.Status.FAILED:
+        messages.error(
+            request,
+            _(
+                "Full run #%(id)s could not be queued (the task broker is unavailable); "
+                "it is marked failed. Try again later."
+            )
+            % {"id": run.pk},
+        )
     else:
         messages.success(request, _("Full run #%(id)s started.") % {"id": run.pk})
+    return redirect("matching:runs")
+
+
+@login_required
+@require_POST
+def run_cancel(request, pk: int):
+    _require_admin(request.user)
+    run = get_object_or_404(MatchRun, pk=pk, kind=MatchRun.Kind.FULL)
+    try:
+        run_services.match_run_cancel(run=run, user=request.user, reason=request.POST.get("reason", "")[:300])
+    except run_services.MatchRunNotActive as exc:
+        messages.warning(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Full run #%(id)s cancelled.") % {"id": run.pk})
     return redirect("matching:runs")
 
 

@@ -22,8 +22,33 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env_bool("DEBUG", True)
 
 
+# Values copied from examples and tutorials; any key containing one of these is refused with DEBUG off.
+WEAK_SECRET_KEY_PARTS = ("change", "secret", "example", "insecure", "default", "password", "mengkeju", "django")
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why ``key`` is too weak for production, or None: at least 50 characters, at least 10 different
+    ones, none of ``WEAK_SECRET_KEY_PARTS`` (Django's own deploy check asks for 50 and 5)."""
+    if len(key) < 50:
+        return f"too short ({len(key)} characters, at least 50 needed)"
+    if len(set(key)) < 10:
+        return f"too few different characters ({len(set(key))}, at least 10 needed)"
+    lowered = key.lower()
+    for part in WEAK_SECRET_KEY_PARTS:
+        if part in lowered:
+            return f"looks like a default or example value (contains {part!r})"
+    return None
+
+
 def _secret_key() -> str:
     key = env_str("SECRET_KEY")
+    if key and not DEBUG:
+        problem = secret_key_problem(key)
+        if problem:
+            raise ImproperlyConfigured(
+                f"SECRET_KEY: {problem}; refusing to start with DEBUG off. Generate one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            )
     if key:
         return key
     if not DEBUG:
@@ -64,6 +89,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "mengkeju.lib.server_timing.server_timing_middleware",  # first: it times everything below
+    "mengkeju.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -201,10 +227,35 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600, minimum=1)
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540, minimum=1)
+# A worker killed mid-task (kill -9, OOM, lost machine): its unacknowledged task goes back to the queue
+# CELERY_VISIBILITY_TIMEOUT seconds after it was taken: a running worker sweeps for such tasks every 10 s
+# (and once at start-up), so recovery takes at most the timeout + 10 s after the kill.
+# Every task's hard time limit must stay below that timeout, or a task still running would be handed to a
+# second worker. See docs/operations.md.
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 100, minimum=1)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 90, minimum=1)
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 120, minimum=2)
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT: must be below CELERY_TASK_TIME_LIMIT")
+if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT: must be above CELERY_TASK_TIME_LIMIT (a task still running would be redelivered)"
+    )
+# Sending a task while the broker is down fails fast (the caller logs it and the outbox row stays pending):
+# connect timeout in seconds, one quick retry.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECT_TIMEOUT", 2, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": 10,  # seconds between sweeps for abandoned tasks
+    "unacked_restore_throttle": 1,  # every sweep scans (kombu's default scans every 10th: 100 s)
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": 10,  # a broker gone without closing the connection: publishing fails after 10 s
+    "max_retries": 1,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -227,11 +278,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mengkeju.deals.tasks.watch_deals",
         "schedule": crontab(minute=15, hour="*/1"),
     },
+    "match-pending": {  # python manage.py match_pending
+        "task": "matching.tasks.match_outbox_flush",
+        "schedule": crontab(minute="*"),
+    },
+    "fail-stalled-runs": {  # python manage.py fail_stalled_runs
+        "task": "matching.tasks.match_runs_fail_stalled",
+        "schedule": crontab(minute="*/5"),
+    },
 }
+# Full runs: needs per chunk task, and how long a run may go without progress before it is failed.
+MATCHING_CHUNK_SIZE = env_int("MATCHING_CHUNK_SIZE", 200, minimum=1)
+MATCHING_RUN_STALL_SECONDS = env_int("MATCHING_RUN_STALL_SECONDS", 900, minimum=60)
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT, "socket_timeout": 5},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -240,6 +306,7 @@ CACHES = {
 # Security: strict defaults once DEBUG is off (manage.py check --deploy is clean).
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load-balancer probes over plain HTTP
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
@@ -301,11 +368,25 @@ CONTACT_PROMISE_DAYS = env_int("CONTACT_PROMISE_DAYS", 7, minimum=1)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MESSAGE_ATTACHMENT_MAX_MB = env_int("MESSAGE_ATTACHMENT_MAX_MB", 10, minimum=1)
 
+# Logs: one line per record, key=value (LOG_FORMAT=kv, default) or JSON (LOG_FORMAT=json), each with the
+# request id of the request being served ("-" outside requests); see mengkeju.lib.logs.
+LOG_FORMAT = env_str("LOG_FORMAT", "kv")
+if LOG_FORMAT not in ("kv", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT: must be kv or json, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "mengkeju.lib.logs.RequestIdFilter"}},
+    "formatters": {
+        "kv": {"()": "mengkeju.lib.logs.KeyValueFormatter"},
+        "json": {"()": "mengkeju.lib.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"jieba": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# /healthz: the outboxes' oldest pending item older than this (seconds) is reported as "stale"
+HEALTHZ_OUTBOX_MAX_AGE = env_int("HEALTHZ_OUTBOX_MAX_AGE", 900, minimum=1)

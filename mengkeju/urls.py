@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from mengkeju.core import views as core_views
+from mengkeju.core.health import healthz
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("mengkeju.core.urls")),
     path("moderation/", core_views.moderation, name="moderation"),

@@ -1,7 +1,7 @@
 import pytest
 from django.utils import timezone
 
-from matching import services
+from matching import runs, services
 from matching.models import IndexedPosting, Match, MatchRun, MatchStatus, PostingKind
 
 
@@ -12,8 +12,8 @@ def rows():
 
 
 def full_run():
-    run = services.match_run_create(trigger="test")
-    return services.match_run_execute(run_id=run.pk)
+    run = runs.match_run_create(trigger="test")
+    return runs.match_run_execute(run_id=run.pk)
 
 
 @pytest.mark.django_db
@@ -118,17 +118,17 @@ def test_a_chunk_or_a_prepare_delivered_twice_is_counted_once(indexed):
 
     for i in range(3):
         NeedFactory(title=f"乳房炎检测需求{i}", keywords=["乳房炎"], cluster="agri-food")
-    run = services.match_run_create(trigger="command")
-    chunks = services.match_run_prepare(run_id=run.pk, chunk_size=2)
+    run = runs.match_run_create(trigger="command")
+    chunks = runs.match_run_prepare(run_id=run.pk, chunk_size=2)
     assert chunks == [0, 1]
-    assert services.match_run_prepare(run_id=run.pk, chunk_size=2) == [0, 1]  # redelivered: same pending chunks
-    first = services.match_run_chunk(run_id=run.pk, number=0)
-    again = services.match_run_chunk(run_id=run.pk, number=0)
+    assert runs.match_run_prepare(run_id=run.pk, chunk_size=2) == [0, 1]  # redelivered: same pending chunks
+    first = runs.match_run_chunk(run_id=run.pk, number=0)
+    again = runs.match_run_chunk(run_id=run.pk, number=0)
     assert first.created and not again.created
-    assert services.match_run_prepare(run_id=run.pk, chunk_size=2) == [1]
+    assert runs.match_run_prepare(run_id=run.pk, chunk_size=2) == [1]
     run.refresh_from_db()
     assert (run.done_chunks, run.processed_items, run.status) == (1, 2, "running")
-    services.match_run_chunk(run_id=run.pk, number=1)
+    runs.match_run_chunk(run_id=run.pk, number=1)
     run.refresh_from_db()
     assert (run.done_chunks, run.processed_items, run.progress_percent, run.status) == (2, 4, 100, "done")
-    assert services.match_run_prepare(run_id=run.pk) == []
+    assert runs.match_run_prepare(run_id=run.pk) == []

@@ -22,6 +22,7 @@ NOT_ADMIN = ("owner", "colleague", "outsider", "researcher", "researcher_outside
         ("matching:runs", "get", []),
         ("matching:run_start", "post", []),
         ("matching:run_status", "get", ["run"]),
+        ("matching:run_cancel", "post", ["run"]),
         ("matching:synonyms", "get", []),
         ("matching:synonyms", "post", []),
         ("matching:synonym_delete", "post", ["pair"]),
@@ -39,6 +40,7 @@ def test_admin_pages_are_for_admins_only(name, method, args, cast, client_for):
     for who in NOT_ADMIN:
         assert getattr(client_for(cast[who]), method)(url, data).status_code == 403, who
     assert MatchRun.objects.count() == 1 and Synonym.objects.count() == pairs  # nothing happened
+    assert MatchRun.objects.get().status == MatchRun.Status.QUEUED
 
 
 # --- runs ----------------------------------------------------------------------------------------

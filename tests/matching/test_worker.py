@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from matching import services
+from matching import runs, services
 from matching.models import Match, MatchRun
 from mengkeju.postings import services as posting_services
 from tests.factories import AchievementFactory, NeedFactory
@@ -46,7 +46,7 @@ def test_publishing_a_need_produces_proposals_and_a_chunked_full_run_matches_the
 
     for i in range(4):
         NeedFactory(title=f"乳房炎检测需求{i}", keywords=["乳房炎"], cluster="agri-food")
-    run = services.match_run_start(trigger="test", chunk_size=2)  # 5 needs → 3 chunks, run in parallel
+    run = runs.match_run_start(trigger="test", chunk_size=2)  # 5 needs → 3 chunks, run in parallel
     assert wait_for(lambda: MatchRun.objects.get(pk=run.pk).status == MatchRun.Status.DONE, timeout=120), (
         celery_worker_process.log_path.read_text()[-3000:]
     )
@@ -54,6 +54,6 @@ def test_publishing_a_need_produces_proposals_and_a_chunked_full_run_matches_the
     assert run.progress_percent == 100 and not run.errors
     assert (run.total_chunks, run.done_chunks, run.processed_items, run.total_items) == (3, 3, 5, 5)
     by_worker = sorted(Match.objects.values_list("need_id", "achievement_id", "score"))
-    sync = services.match_run_create(trigger="command")
-    services.match_run_execute(run_id=sync.pk)
+    sync = runs.match_run_create(trigger="command")
+    runs.match_run_execute(run_id=sync.pk)
     assert sorted(Match.objects.values_list("need_id", "achievement_id", "score")) == by_worker

@@ -44,7 +44,7 @@ class Command(BaseCommand):
 def evaluate(path: Path, progress=None) -> dict:
     """Import, publish, run the full matcher through the services, and read the proposals back.
     ``progress``: a factory of ``mengkeju.lib.progress`` trackers for the import and the run (optional)."""
-    from matching import services
+    from matching import runs
     from matching.evaluation import baseline_tokens, metrics, read_qrels
     from matching.importing import postings_import
     from matching.models import Match, MatchStatus
@@ -55,7 +55,7 @@ def evaluate(path: Path, progress=None) -> dict:
     postings_import(kind="achievement", path=path / "achievements.jsonl", publish=True, progress=progress)
     postings_import(kind="need", path=path / "needs.jsonl", publish=True, progress=progress)
     qrels = read_qrels(path / "qrels.tsv")
-    run = services.match_run_create(trigger="evaluate")
+    run = runs.match_run_create(trigger="evaluate")
     run_with_progress(run_id=run.pk, top_k=10, progress=progress)
 
     rankings: dict[str, list[str]] = {}

@@ -1,21 +1,21 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from matching import services
+from matching import runs, services
 from matching.models import MatchRun, PostingKind
 from mengkeju.lib.progress import NullProgress, progress_factory
 
 
 def run_with_progress(*, run_id: int, top_k: int | None = None, progress=None) -> MatchRun:
-    """``services.match_run_execute`` chunk by chunk, ticking ``progress`` (a factory of
+    """``runs.match_run_execute`` chunk by chunk, ticking ``progress`` (a factory of
     ``mengkeju.lib.progress``) by the needs each chunk processed; the same service calls, in the same order."""
     progress = progress or NullProgress.factory
-    numbers = services.match_run_prepare(run_id=run_id)
+    numbers = runs.match_run_prepare(run_id=run_id)
     run = MatchRun.objects.get(pk=run_id)
     done = run.processed_items
     bar = progress(desc="matching needs", total=max(run.total_items - done, 0), unit="need")
     try:
         for number in numbers:
-            services.match_run_chunk(run_id=run_id, number=number, top_k=top_k)
+            runs.match_run_chunk(run_id=run_id, number=number, top_k=top_k)
             now = MatchRun.objects.values_list("processed_items", flat=True).get(pk=run_id)
             bar.update(now - done)
             done = now
@@ -39,7 +39,10 @@ class Command(BaseCommand):
         if top_k is not None and top_k < 1:
             raise CommandError("--top-k must be at least 1")
         if all:
-            run = services.match_run_create(trigger="command")
+            try:
+                run = runs.match_run_create(trigger="command")
+            except runs.MatchRunActive as exc:
+                raise CommandError(" ".join(exc.messages)) from None
             progress = None if no_progress else progress_factory(self.stderr._out)
             run = run_with_progress(run_id=run.pk, top_k=top_k, progress=progress)
             self.stdout.write(

@@ -1,0 +1,320 @@
+"""Full runs of the matcher: start, prepare (index refresh + chunks), chunks, finish, fail, cancel.
+
+A full run is a ``MatchRun`` row and its ``MatchRunChunk`` rows:
+
+* ``match_run_start`` creates the run (at most one active full run: a partial unique index on the
+  database, so two simultaneous starts leave exactly one, the other gets ``MatchRunActive``) and
+  enqueues ``match_run_prepare`` after the commit; when the broker refuses it, the run is failed with the
+  reason, so it never blocks later runs.
+* ``match_run_prepare`` refreshes the index and writes the chunks; idempotent: a prepare delivered again
+  (its worker was killed) creates the chunks if they are missing and returns the ones not done.
+* ``match_run_chunk`` ranks the needs of one chunk, then writes their proposals, the chunk's counts and
+  ``done_at`` in one transaction, once. The run's counters are sums over its chunk rows (never
+  incremented), so a chunk delivered twice cannot make them drift.
+* ``match_run_cancel`` (admin button on /matching/runs/, audited) and ``match_runs_fail_stalled`` (beat
+  and ``manage.py fail_stalled_runs``: no progress for ``MATCHING_RUN_STALL_SECONDS``) end a stuck run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from needs.models import TechnicalNeed
+
+from .models import MatchRun, MatchRunChunk, PostingKind
+
+logger = logging.getLogger(__name__)
+
+ACTIVE = MatchRun.ACTIVE_STATUSES
+
+
+def chunk_size_default() -> int:
+    return getattr(settings, "MATCHING_CHUNK_SIZE", 200)
+
+
+def stall_seconds() -> int:
+    """A run with no progress for longer than this is failed (seconds; ``MATCHING_RUN_STALL_SECONDS``)."""
+    return getattr(settings, "MATCHING_RUN_STALL_SECONDS", 900)
+
+
+def chunk_plan(ids: list[int], size: int) -> list[list[int]]:
+    """Split the ids into consecutive chunks of ``size`` (the last one shorter): every id in exactly one."""
+    if size < 1:
+        raise ValueError("chunk size must be at least 1")
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+class MatchRunActive(ValidationError):
+    """A full run is already queued or running; a second one would only repeat its work."""
+
+    def __init__(self, run: MatchRun | None):
+        if run is None:
+            super().__init__(_("Another full run was started at the same moment; wait until it is done."))
+        else:
+            super().__init__(
+                _("Full run #%(id)s is still %(status)s; wait until it is done."),
+                params={"id": run.pk, "status": run.get_status_display()},
+            )
+        self.run = run
+
+
+class MatchRunNotActive(ValidationError):
+    """The run has finished already (done, failed or cancelled)."""
+
+
+def match_run_active() -> MatchRun | None:
+    return (
+        MatchRun.objects.filter(kind=MatchRun.Kind.FULL, status__in=ACTIVE)
+        .select_related("started_by")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def match_run_create(*, trigger: str, user=None) -> MatchRun:
+    """Create a queued full run. Raises ``MatchRunActive`` when one is already queued or running: the
+    database's partial unique index decides, so of two simultaneous calls exactly one wins."""
+    from .scoring import ALGORITHM_VERSION
+
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return MatchRun.objects.create(
+                kind=MatchRun.Kind.FULL,
+                trigger=trigger,
+                started_by=user,
+                algorithm_version=ALGORITHM_VERSION,
+                progress_at=now,
+            )
+    except IntegrityError:
+        raise MatchRunActive(match_run_active()) from None
+
+
+def _broker_errors() -> tuple[type[BaseException], ...]:
+    from kombu.exceptions import OperationalError as BrokerError
+
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # pragma: no cover
+        RedisError = BrokerError  # noqa: N806
+    return (BrokerError, RedisError, OSError)
+
+
+def match_run_enqueue(*, run_id: int, chunk_size: int | None = None) -> bool:
+    """Send the run's prepare task; when the broker refuses, fail the run with the reason. True if sent."""
+    from . import tasks
+
+    try:
+        tasks.match_run_prepare.delay(run_id, chunk_size)
+    except _broker_errors() as exc:
+        logger.warning("full run %s could not be enqueued: %s", run_id, exc)
+        match_run_fail(run_id=run_id, error=f"could not be enqueued (broker unavailable): {type(exc).__name__}: {exc}")
+        return False
+    return True
+
+
+def match_run_start(*, trigger: str = "admin", user=None, chunk_size: int | None = None) -> MatchRun:
+    """Create a full run and enqueue it after the commit (admin button, beat). Raises ``MatchRunActive``.
+
+    When the broker is down the run is failed at once with the reason (read ``run.status`` after the
+    commit: ``run.refresh_from_db()``), so it never blocks the next start."""
+    run = match_run_create(trigger=trigger, user=user)
+    transaction.on_commit(lambda: match_run_enqueue(run_id=run.pk, chunk_size=chunk_size))
+    return run
+
+
+def _touch(run_id: int, **fields) -> int:
+    return MatchRun.objects.filter(pk=run_id).update(progress_at=timezone.now(), updated_at=timezone.now(), **fields)
+
+
+def match_run_prepare(*, run_id: int, chunk_size: int | None = None) -> list[int]:
+    """Bring the index up to date and split the published needs into chunks (``MatchRunChunk`` rows);
+    returns the numbers of the chunks still to do (empty for a run that is not active).
+
+    Idempotent: the chunks are written with ``total_chunks`` in one transaction under the run's row
+    lock, so a prepare delivered again after its worker died (before or after any step) creates them
+    when they are missing and otherwise only returns the ones not done. The index refresh itself is
+    incremental (postings already indexed by this analyser are skipped), so a repeat resumes it."""
+    from . import index, services
+
+    now = timezone.now()
+    MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.QUEUED).update(
+        status=MatchRun.Status.RUNNING, started_at=now, progress_at=now, updated_at=now
+    )
+    run = MatchRun.objects.filter(pk=run_id).first()
+    if run is None or run.status != MatchRun.Status.RUNNING:
+        return []
+    if not run.chunks.exists():
+        for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
+            services.index_refresh(kind=kind)
+            _touch(run_id)
+            index.stats_rebuild(kind)  # exact document frequencies for the whole run
+        size = chunk_size or chunk_size_default()
+        ids = list(TechnicalNeed.objects.filter(status="published").order_by("pk").values_list("pk", flat=True))
+        plan = chunk_plan(ids, size)
+        with transaction.atomic():
+            run = MatchRun.objects.select_for_update().get(pk=run_id)
+            if run.status != MatchRun.Status.RUNNING:
+                return []
+            if not run.chunks.exists():
+                MatchRunChunk.objects.bulk_create(
+                    [MatchRunChunk(run_id=run_id, number=n, need_ids=chunk) for n, chunk in enumerate(plan)]
+                )
+                _touch(run_id, total_chunks=len(plan), total_items=len(ids))
+        if not ids:
+            match_run_finish(run_id=run_id)
+    return list(MatchRunChunk.objects.filter(run_id=run_id, done_at=None).values_list("number", flat=True))
+
+
+@dataclass
+class ChunkResult:
+    created: int = 0
+    updated: int = 0
+    counted: bool = False  # False: the chunk was done already (another delivery) or its run is not active
+
+
+def _recount(run_id: int) -> None:
+    """Set the run's counters to the sums over its done chunks (called under the run's row lock)."""
+    done = MatchRunChunk.objects.filter(run_id=run_id, done_at__isnull=False)
+    sums = done.aggregate(
+        chunks=Count("id"), processed=Sum("processed"), created=Sum("created"), updated=Sum("updated")
+    )
+    errors = [e for chunk_errors in done.order_by("number").values_list("errors", flat=True) for e in chunk_errors]
+    run = MatchRun.objects.get(pk=run_id)
+    run_errors = [e for e in run.errors if "need" not in e] + errors  # run-level errors kept, chunk errors recomputed
+    _touch(
+        run_id,
+        done_chunks=sums["chunks"] or 0,
+        processed_items=sums["processed"] or 0,
+        proposals_created=sums["created"] or 0,
+        proposals_updated=sums["updated"] or 0,
+        errors=run_errors[-200:],
+    )
+
+
+def match_run_chunk(*, run_id: int, number: int, top_k: int | None = None) -> ChunkResult:
+    """Match one chunk of needs. Ranking is read-only; the proposals, the chunk's counts and its
+    ``done_at`` are then written in one transaction, so a worker killed half-way leaves nothing behind
+    and the chunk's next delivery does it all again; a delivery that finds the chunk done writes nothing."""
+    from .services import proposals_save, rank_for
+
+    chunk = MatchRunChunk.objects.filter(run_id=run_id, number=number).select_related("run").first()
+    if chunk is None or chunk.done_at is not None or chunk.run.status != MatchRun.Status.RUNNING:
+        return ChunkResult()
+    ranked, errors = [], []
+    for need_id in chunk.need_ids:
+        try:
+            ranked.append(rank_for(kind=PostingKind.NEED, posting_id=need_id, top_k=top_k))
+        except Exception as exc:  # one bad posting must not stop the run; recorded on the chunk and run
+            logger.exception("matching need %s failed", need_id)
+            errors.append({"need": need_id, "error": f"{type(exc).__name__}: {exc}"[:300]})
+    result = ChunkResult()
+    with transaction.atomic():
+        # the chunk's row lock serialises its deliveries; the run's lock (taken last, briefly) its counters
+        fresh = MatchRunChunk.objects.select_for_update().get(pk=chunk.pk)
+        if fresh.done_at is not None:
+            return ChunkResult()  # another delivery finished it first
+        for pairs in ranked:
+            saved = proposals_save(pairs=pairs)
+            result.created += saved.created
+            result.updated += saved.updated
+        fresh.done_at = timezone.now()
+        fresh.processed, fresh.created, fresh.updated, fresh.errors = (
+            len(ranked),
+            result.created,
+            result.updated,
+            errors,
+        )
+        fresh.save(update_fields=["done_at", "processed", "created", "updated", "errors"])
+        run = MatchRun.objects.select_for_update().get(pk=run_id)
+        if run.status != MatchRun.Status.RUNNING:  # cancelled or failed meanwhile: leave no trace
+            transaction.set_rollback(True)
+            return ChunkResult()
+        _recount(run_id)
+        result.counted = True
+        if not MatchRunChunk.objects.filter(run_id=run_id, done_at=None).exists():
+            match_run_finish(run_id=run_id)
+    return result
+
+
+def match_run_finish(*, run_id: int) -> None:
+    now = timezone.now()
+    MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.RUNNING).update(
+        status=MatchRun.Status.DONE, finished_at=now, progress_at=now, updated_at=now
+    )
+
+
+def _end(*, run_id: int, status: str, error: dict | None) -> bool:
+    """Move an active run to ``status`` (failed, cancelled) with an error entry; False if it was not active."""
+    with transaction.atomic():
+        run = MatchRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status not in ACTIVE:
+            return False
+        if error:
+            run.errors = [*run.errors, error][-200:]
+        run.status = status
+        run.finished_at = timezone.now()
+        run.save(update_fields=["errors", "status", "finished_at", "updated_at"])
+    return True
+
+
+def match_run_fail(*, run_id: int, error: str) -> bool:
+    """Fail an active run, recording why (shown on /matching/runs/). False when it had ended already."""
+    return _end(run_id=run_id, status=MatchRun.Status.FAILED, error={"error": error[:500]})
+
+
+def match_run_cancel(*, run: MatchRun, user, reason: str = "") -> MatchRun:
+    """An admin ends a queued or running full run (a stuck one, or one started by mistake); audited.
+    Chunks still queued are skipped when they arrive. Raises ``MatchRunNotActive`` if it has ended."""
+    from mengkeju.core.services import audit_log_record
+
+    with transaction.atomic():
+        note = reason.strip()[:300]
+        text = _("cancelled by %(user)s") % {"user": user}
+        if not _end(
+            run_id=run.pk, status=MatchRun.Status.CANCELLED, error={"error": f"{text}: {note}" if note else text}
+        ):
+            run.refresh_from_db()
+            raise MatchRunNotActive(
+                _("Run #%(id)s is %(status)s already.") % {"id": run.pk, "status": run.get_status_display()}
+            )
+        audit_log_record(actor=user, action="matchrun.cancel", target=run, summary=f"cancel run #{run.pk}", note=note)
+    run.refresh_from_db()
+    return run
+
+
+def match_runs_fail_stalled(*, now=None) -> list[int]:
+    """Fail every active full run without progress (start, prepare step, finished chunk) for longer than
+    ``MATCHING_RUN_STALL_SECONDS``; returns their ids. Beat every 5 minutes; ``manage.py fail_stalled_runs``."""
+    now = now or timezone.now()
+    limit = stall_seconds()
+    cutoff = now - timezone.timedelta(seconds=limit)
+    stalled = MatchRun.objects.filter(status__in=ACTIVE).filter(
+        Q(progress_at__lt=cutoff) | Q(progress_at__isnull=True, created_at__lt=cutoff)
+    )
+    failed = []
+    for run_id in stalled.values_list("pk", flat=True):
+        reason = STALLED_REASON % {"seconds": limit}
+        if match_run_fail(run_id=run_id, error=str(reason)):
+            logger.warning("full run %s failed: no progress for %s s", run_id, limit)
+            failed.append(run_id)
+    return failed
+
+
+STALLED_REASON = gettext_lazy("no progress for %(seconds)s seconds (MATCHING_RUN_STALL_SECONDS): failed automatically")
+
+
+def match_run_execute(*, run_id: int, top_k: int | None = None, chunk_size: int | None = None) -> MatchRun:
+    """The whole full run in this process (``manage.py match --all``, evaluation): same code as the tasks."""
+    for number in match_run_prepare(run_id=run_id, chunk_size=chunk_size):
+        match_run_chunk(run_id=run_id, number=number, top_k=top_k)
+    return MatchRun.objects.get(pk=run_id)
