@@ -3,7 +3,7 @@ from django.db import transaction
 
 from mengkeju.lib.textanalysis import reset_default_analyzer
 
-from .models import IndexedPosting, IndexTerm, Match, MatchRun, Synonym
+from .models import IndexedPosting, IndexTerm, Match, MatchOutbox, MatchRun, Synonym
 
 
 @admin.register(Match)
@@ -119,3 +119,12 @@ class IndexTermAdmin(ReadOnlyIndexAdmin):
     list_filter = ["kind"]
     search_fields = ["=term", "=posting_id"]
     show_full_result_count = False
+
+
+@admin.register(MatchOutbox)
+class MatchOutboxAdmin(ReadOnlyIndexAdmin):
+    """Matching owed to published postings (done by the workers, or ``manage.py match_pending``)."""
+
+    list_display = ["id", "kind", "posting_id", "status", "attempts", "created_at", "done_at", "last_error"]
+    list_filter = ["status", "kind"]
+    search_fields = ["=posting_id"]

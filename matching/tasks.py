@@ -32,7 +32,7 @@ def match_posting(kind: str, posting_id: int, outbox_id: int | None = None) -> d
     return {"created": result.created, "updated": result.updated}
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(acks_late=True)
 def match_outbox_flush(min_age_seconds: int = 60) -> int:
     """Beat entry, every minute (``manage.py match_pending``): match what a broker outage left pending."""
     import datetime

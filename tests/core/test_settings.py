@@ -132,7 +132,7 @@ def test_production_values_are_read(tmp_path):
         tmp_path,
         code,
         DEBUG="off",
-        SECRET_KEY="x" * 60,
+        SECRET_KEY="k7#Qv9!zR2@mX4$wL8%nB6^tY3&cF1*hJ5(pD0)sG-Ue7+Wa2=Nx5~Hr8",
         ALLOWED_HOSTS="mengkeju.example.cn,www.mengkeju.example.cn",
         DATABASE_URL="postgres://app:pw@db.internal:5432/mengkeju",
         REDIS_URL="redis://cache.internal:6379/1",
@@ -162,3 +162,66 @@ def test_check_deploy_is_clean_when_debug_is_off(tmp_path):
         timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+STRONG_KEY = "k7#Qv9!zR2@mX4$wL8%nB6^tY3&cF1*hJ5(pD0)sG-Ue7+Wa2=Nx5~Hr8"
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("short-but-random-Q9z!", "too short (21 characters, at least 50 needed)"),
+        ("x" * 60, "too few different characters (1, at least 10 needed)"),
+        ("ab" * 30, "too few different characters (2, at least 10 needed)"),
+        ("django-insecure-" + STRONG_KEY, "looks like a default or example value (contains 'insecure')"),
+        ("change-me-" + STRONG_KEY, "looks like a default or example value (contains 'change')"),
+        (STRONG_KEY + "-CHANGEME", "looks like a default or example value (contains 'change')"),
+        ("your-secret-key-" + STRONG_KEY, "looks like a default or example value (contains 'secret')"),
+        ("mengkeju-" + STRONG_KEY, "looks like a default or example value (contains 'mengkeju')"),
+    ],
+)
+def test_a_weak_or_default_secret_key_refuses_to_start_with_debug_off(tmp_path, key, reason):
+    result = _start(tmp_path, DEBUG="0", SECRET_KEY=key, ALLOWED_HOSTS="mengkeju.example.cn")
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: SECRET_KEY: {reason}; refusing to start with DEBUG off" in result.stderr
+    assert key not in result.stderr  # the message never repeats the key itself
+
+
+def test_a_weak_secret_key_from_a_file_is_refused_too(tmp_path):
+    key_file = tmp_path / "key"
+    key_file.write_text("change-me\n")
+    result = _start(tmp_path, DEBUG="0", SECRET_KEY_FILE=str(key_file), ALLOWED_HOSTS="mengkeju.example.cn")
+    assert "SECRET_KEY: too short" in result.stderr and result.returncode != 0
+
+
+def test_a_strong_secret_key_starts_and_development_keeps_any_key(tmp_path):
+    assert _start(tmp_path, DEBUG="0", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="mengkeju.example.cn").returncode == 0
+    result = _start(tmp_path, DEBUG="1", SECRET_KEY="dev")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CELERY_VISIBILITY_TIMEOUT": "100"}, "CELERY_VISIBILITY_TIMEOUT: must be above CELERY_TASK_TIME_LIMIT"),
+        ({"CELERY_TASK_SOFT_TIME_LIMIT": "100"}, "CELERY_TASK_SOFT_TIME_LIMIT: must be below CELERY_TASK_TIME_LIMIT"),
+        ({"CELERY_BROKER_CONNECT_TIMEOUT": "0"}, "CELERY_BROKER_CONNECT_TIMEOUT: must be at least 1"),
+        ({"MATCHING_RUN_STALL_SECONDS": "10"}, "MATCHING_RUN_STALL_SECONDS: must be at least 60"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT: must be kv or json"),
+    ],
+)
+def test_worker_and_log_settings_are_checked(tmp_path, env, message):
+    result = _start(tmp_path, **env)
+    assert result.returncode != 0 and message in result.stderr
+
+
+def test_worker_defaults_recover_a_killed_task_within_a_couple_of_minutes(tmp_path):
+    code = (
+        "from mengkeju import settings as s;"
+        "o = s.CELERY_BROKER_TRANSPORT_OPTIONS;"
+        "print(s.CELERY_TASK_TIME_LIMIT, o['visibility_timeout'], o['unacked_restore_interval'],"
+        " o['unacked_restore_throttle'], s.CELERY_BROKER_CONNECTION_TIMEOUT)"
+    )
+    result = _start(tmp_path, code)
+    limit, visibility, interval, throttle, connect = map(int, result.stdout.split())
+    assert limit < visibility and visibility + interval * throttle <= 150 and connect <= 3
