@@ -106,7 +106,8 @@ def _broker_errors() -> tuple[type[BaseException], ...]:
         from redis.exceptions import RedisError
     except ImportError:  # pragma: no cover
         RedisError = BrokerError  # noqa: N806
-    return (BrokerError, RedisError, OSError)
+    # RuntimeError: Celery's result store gave up reconnecting (a task sent without ignore_result)
+    return (BrokerError, RedisError, OSError, RuntimeError)
 
 
 def match_run_enqueue(*, run_id: int, chunk_size: int | None = None) -> bool:

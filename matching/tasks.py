@@ -22,7 +22,9 @@ TRANSIENT = (OperationalError, RedisConnectionError)
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "retry_backoff_max": 120, "max_retries": 5}
 
 
-@shared_task(acks_late=True, soft_time_limit=60, time_limit=90, **RETRY)
+# Tasks whose result nobody reads ignore it: sending them then needs the broker only, not a result-store
+# subscription (which, with the store down, would retry for ~20 s before failing).
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=60, time_limit=90, **RETRY)
 def match_posting(kind: str, posting_id: int, outbox_id: int | None = None) -> dict:
     """Index a published posting and propose matches for it (sent on publication with its outbox row,
     which it marks done; without one, e.g. from a shell, it just matches)."""
@@ -40,7 +42,7 @@ def match_outbox_flush(min_age_seconds: int = 60) -> int:
     return outbox.match_outbox_flush(min_age=datetime.timedelta(seconds=min_age_seconds))
 
 
-@shared_task(bind=True, acks_late=True, max_retries=20, **{k: v for k, v in RETRY.items() if k != "max_retries"})
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=20, **{k: v for k, v in RETRY.items() if k != "max_retries"})
 def match_run_prepare(self, run_id: int, chunk_size: int | None = None) -> int:
     """Refresh the index, split the needs into chunks and fan the chunks out to the workers (on the queue
     this task came from, so a deployment or a test that routes runs to its own queue keeps them there).
@@ -62,7 +64,7 @@ def match_run_prepare(self, run_id: int, chunk_size: int | None = None) -> int:
     return len(chunks)
 
 
-@shared_task(acks_late=True, **RETRY)
+@shared_task(acks_late=True, ignore_result=True, **RETRY)
 def match_run_chunk(run_id: int, number: int) -> dict:
     """Match the needs of one chunk of a full run (counted once however often it is delivered). A chunk
     that exceeds the soft time limit fails its run with the reason (smaller ``MATCHING_CHUNK_SIZE``)."""

@@ -26,7 +26,9 @@ def send_outbox_email(outbox_id: int) -> bool:
     return services.outbox_send(outbox_id=outbox_id)
 
 
-@shared_task(name="mengkeju.notifications.tasks.resend_pending_mail", acks_late=True, soft_time_limit=540)
+# the global time limits (CELERY_TASK_SOFT_TIME_LIMIT / CELERY_TASK_TIME_LIMIT, below the visibility timeout):
+# rows not reached by then stay pending for the next run
+@shared_task(name="mengkeju.notifications.tasks.resend_pending_mail", acks_late=True)
 def resend_pending_mail(min_age_seconds: int = 60) -> int:
     """Beat entry (and ``manage.py send_pending_mail``): send what a broker outage or SMTP failure left pending."""
     return services.outbox_resend_pending(min_age=datetime.timedelta(seconds=min_age_seconds))

@@ -5,6 +5,7 @@ workers on a queue of their own, with a short visibility timeout (``CELERY_VISIB
 the redelivery of a killed worker's task happens within the test; production uses the same mechanism
 with the documented defaults (docs/operations.md)."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -30,6 +31,25 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 # the kill tests' workers: a task not acknowledged 12 s after it was taken goes back to the queue
 WORKER_LIMITS = {"CELERY_TASK_TIME_LIMIT": "10", "CELERY_TASK_SOFT_TIME_LIMIT": "9", "CELERY_VISIBILITY_TIMEOUT": "12"}
+
+
+@contextlib.contextmanager
+def redis_down():
+    """This process sees Redis at a closed port, as the broker and as the result store (one REDIS_URL)."""
+
+    def forget_backend():
+        app._backend_cache = None
+        app._local.__dict__.pop("backend", None)
+
+    saved = app.conf.result_backend
+    with broker_at(CLOSED_PORT_BROKER):
+        app.conf.result_backend = CLOSED_PORT_BROKER
+        forget_backend()
+        try:
+            yield
+        finally:
+            app.conf.result_backend = saved
+            forget_backend()
 
 
 def wait_for(predicate, timeout=60, step=0.2):
@@ -73,7 +93,7 @@ def test_approving_and_reopening_while_the_broker_is_down_succeed_at_once_and_ma
     dairy_achievements()
     services.index_refresh(kind="achievement")
     need = dairy_need(owner, status="pending")
-    with broker_at(CLOSED_PORT_BROKER):
+    with redis_down():
         started = time.monotonic()
         response = client_for(admin).post(reverse("needs:transition", args=[need.pk, "approve"]))
         approve_seconds = time.monotonic() - started
@@ -94,7 +114,7 @@ def test_approving_and_reopening_while_the_broker_is_down_succeed_at_once_and_ma
     # closed and reopened while the broker is down again: the same, the owner's reopen succeeds at once
     posting_services.posting_close(posting=need, user=owner)
     assert set(Match.objects.filter(need=need).values_list("status", flat=True)) == {"withdrawn"}
-    with broker_at(CLOSED_PORT_BROKER):
+    with redis_down():
         started = time.monotonic()
         response = client_for(owner).post(reverse("needs:transition", args=[need.pk, "reopen"]))
         assert time.monotonic() - started < 5
@@ -110,7 +130,7 @@ def test_a_full_run_that_cannot_be_enqueued_is_failed_with_the_reason_and_blocks
     dairy_achievements()
     dairy_need(owner)
     client = client_for(admin)
-    with broker_at(CLOSED_PORT_BROKER):
+    with redis_down():
         started = time.monotonic()
         response = client.post(reverse("matching:run_start"), follow=True)
         assert time.monotonic() - started < 5

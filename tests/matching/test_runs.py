@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -69,7 +69,8 @@ def test_simultaneous_starts_leave_exactly_one_active_run_on_postgresql():
         def start(barrier=barrier, results=results):
             try:
                 barrier.wait()
-                results.append(runs.match_run_create(trigger="admin"))
+                with translation.override("en"):
+                    results.append(runs.match_run_create(trigger="admin"))
             except runs.MatchRunActive as refused:
                 results.append(refused)
             finally:
@@ -86,7 +87,8 @@ def test_simultaneous_starts_leave_exactly_one_active_run_on_postgresql():
         assert MatchRun.objects.filter(status__in=MatchRun.ACTIVE_STATUSES).count() == 1
         # the losers are told which run is active (or, if it ended meanwhile, that another start won)
         assert all(exc.run is None or exc.run.pk == won[0].pk for exc in lost)
-        assert all("wait until it is done" in exc.messages[0] for exc in lost)
+        with translation.override("en"):
+            assert all("wait until it is done" in exc.messages[0] for exc in lost)
         MatchRun.objects.filter(pk=won[0].pk).update(status=MatchRun.Status.DONE)
 
 
