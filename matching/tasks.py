@@ -42,7 +42,7 @@ def match_outbox_flush(min_age_seconds: int = 60) -> int:
     return outbox.match_outbox_flush(min_age=datetime.timedelta(seconds=min_age_seconds))
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=20, **{k: v for k, v in RETRY.items() if k != "max_retries"})
+@shared_task(bind=True, acks_late=True, ignore_result=True, **(RETRY | {"max_retries": 20}))
 def match_run_prepare(self, run_id: int, chunk_size: int | None = None) -> int:
     """Refresh the index, split the needs into chunks and fan the chunks out to the workers (on the queue
     this task came from, so a deployment or a test that routes runs to its own queue keeps them there).
