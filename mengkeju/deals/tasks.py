@@ -5,7 +5,7 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(name="mengkeju.deals.tasks.watch_deals", acks_late=True, ignore_result=True, soft_time_limit=540)
+@shared_task(name="mengkeju.deals.tasks.watch_deals", acks_late=True, ignore_result=True)  # global time limits
 def watch_deals() -> dict:
     """Stalled-deal reminders and response-time escalations; idempotent (see ``services.deals_watch``)."""
     result = services.deals_watch()

@@ -67,7 +67,7 @@ def test_backup_and_restore_round_trip(tmp_path, admin, owner):
 
     source = url(connection.settings_dict["NAME"])
     backups = tmp_path / "backups"
-    dump = run(["scripts/backup.sh", str(backups)], DATABASE_URL=source, MEDIA_DIR=str(media))
+    dump = run(["scripts/backup.sh", str(backups)], DATABASE_URL=source, MEDIA_ROOT=str(media))
     archive = next(backups.glob("media-*.tar.gz"))
 
     target_name = f"{connection.settings_dict['NAME']}_restored"
@@ -77,7 +77,7 @@ def test_backup_and_restore_round_trip(tmp_path, admin, owner):
         conn.execute(f'CREATE DATABASE "{target_name}"')
     try:
         restored_media = tmp_path / "restored-media"
-        run(["scripts/restore.sh", dump, str(archive)], DATABASE_URL=target, MEDIA_DIR=str(restored_media))
+        run(["scripts/restore.sh", dump, str(archive)], DATABASE_URL=target, MEDIA_ROOT=str(restored_media))
         assert table_contents(target) == table_contents(source)
         assert sequences(target) == sequences(source)  # new rows continue the ids, no collisions
         plan = run([".venv/bin/python", "manage.py", "migrate", "--plan"], DATABASE_URL=target)

@@ -225,3 +225,19 @@ def test_worker_defaults_recover_a_killed_task_within_a_couple_of_minutes(tmp_pa
     result = _start(tmp_path, code)
     limit, visibility, interval, throttle, connect = map(int, result.stdout.split())
     assert limit < visibility and visibility + interval * throttle <= 150 and connect <= 3
+
+
+def test_every_task_stops_before_the_broker_would_hand_it_to_a_second_worker():
+    """Each task's soft limit < hard limit < visibility timeout (a soft limit above the hard one makes
+    Celery refuse to send the task; a hard limit above the visibility timeout runs it twice)."""
+    from django.conf import settings
+
+    from mengkeju.celery import app
+
+    app.loader.import_default_modules()
+    ours = {name: task for name, task in app.tasks.items() if not name.startswith("celery.")}
+    assert {"matching.tasks.match_run_chunk", "mengkeju.notifications.tasks.resend_pending_mail"} <= set(ours)
+    for name, task in ours.items():
+        hard = task.time_limit or settings.CELERY_TASK_TIME_LIMIT
+        soft = task.soft_time_limit or settings.CELERY_TASK_SOFT_TIME_LIMIT
+        assert soft < hard < settings.CELERY_VISIBILITY_TIMEOUT, (name, soft, hard)
