@@ -11,13 +11,13 @@ def end_duplicate_active_runs(apps, schema_editor):
     keep = active.values_list("pk", flat=True).first()
     for run in active.exclude(pk=keep):
         run.status = "failed"
-        run.errors = [*run.errors, {"error": "another full run was active at the same time (migration 0008)"}]
+        run.errors = [*run.errors, {"error": "another full run was active at the same time (migration 0009)"}]
         run.save(update_fields=["status", "errors"])
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("matching", "0007_matchrun_chunks"),
+        ("matching", "0008_synonym_either_order"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
