@@ -20,17 +20,26 @@ def reindex(apps, schema_editor, *, app_label: str, model_name: str, public_text
         model.objects.using(schema_editor.connection.alias).filter(pk=row.pk).update(search_tokens=tokens)
 
 
+def vector_ensure(apps, schema_editor, *, app_label: str, model_name: str) -> None:
+    """PostgreSQL's stored search vector, its trigger and GIN index (``pg_vector_ensure``)."""
+    from mengkeju.postings.search import pg_vector_ensure
+
+    pg_vector_ensure(schema_editor.connection, apps.get_model(app_label, model_name)._meta.db_table)
+
+
 def ensure_after_migrate(using: str = "default", **kwargs) -> None:
     """post_migrate: the FTS5 triggers are dropped when a later migration rebuilds a table on SQLite;
-    put them back (and refill the index if it drifted)."""
+    put them back (and refill the index if it drifted). On PostgreSQL, make sure the stored vector and
+    its trigger exist (idempotent)."""
     from django.db import connections
 
-    from mengkeju.postings.search import fts_ensure
+    from mengkeju.postings.search import fts_ensure, pg_vector_ensure
 
     db = connections[using]
-    if db.vendor != "sqlite":
+    if db.vendor not in ("sqlite", "postgresql"):
         return
     tables = set(db.introspection.table_names())
     for table in ("needs_technicalneed", "achievements_achievement"):
         if table in tables:
             fts_ensure(db, table)
+            pg_vector_ensure(db, table)

@@ -7,9 +7,9 @@ ANDed, synonyms OR'ed in). This module stores the terms and asks the database:
 * ``Posting.search_tokens`` holds the encoded terms, space-separated and padded:
   ``" <title and keyword terms> xqbody <public text terms> "`` (``SECTION``). ``search_tokens_of``
   computes it; every write path (services, import) stores it.
-* PostgreSQL: a GIN index over ``to_tsvector('simple', search_tokens)`` (migrations
-  ``needs/0002``, ``achievements/0003``) finds the postings; ``ts_rank`` over the title part at weight
-  A and the whole at weight D ranks them.
+* PostgreSQL: a stored ``search_vector`` tsvector (title and keyword terms at weight A, the rest at D),
+  kept by a trigger, with a GIN index (``pg_vector_ensure``: migrations ``needs/0006``,
+  ``achievements/0007`` and after every ``migrate``) finds the postings; ``ts_rank`` ranks them.
 * SQLite: an FTS5 table ``<table>_fts(title, body)`` kept in step with ``search_tokens`` by triggers
   (``fts_ensure``, run by the migrations and after every ``migrate``) finds them; ``bm25()`` with the
   title column weighted ``TITLE_WEIGHT`` times the body ranks them. No ``LIKE`` scan.
@@ -23,11 +23,9 @@ from __future__ import annotations
 
 import functools
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, Func, QuerySet, TextField, Value
+from django.db.models import QuerySet
 
-SEARCH_VECTOR = SearchVector("search_tokens", config="simple")
 # separates the title-and-keywords terms from the rest inside search_tokens (an encoded term never
 # contains it: encode_term only produces "xq" + h/p/d/s/n)
 SECTION = "xqbody"
@@ -132,17 +130,13 @@ def _search_postgresql(queryset: QuerySet, groups) -> QuerySet:
     raw = " & ".join(
         "(" + " | ".join("(" + " & ".join(quote(t) for t in alt) + ")" for alt in group) + ")" for group in groups
     )
-    ts_query = SearchQuery(raw, search_type="raw", config="simple")
-    title = Func(F("search_tokens"), Value(f" {SECTION} "), Value(1), function="split_part", output_field=TextField())
-    ranked = SearchVector(title, config="simple", weight="A") + SearchVector(
-        "search_tokens", config="simple", weight="D"
-    )
-    return (
-        queryset.annotate(search_rank=SearchRank(ranked, ts_query))
-        .alias(_match=SEARCH_VECTOR)
-        .filter(_match=ts_query)
-        .order_by(F("search_rank").desc(), "-published_at", "-id")
-    )
+    column = f'"{queryset.model._meta.db_table}"."search_vector"'
+    return queryset.extra(
+        select={"search_rank": f"ts_rank({column}, to_tsquery('simple', %s))"},
+        select_params=[raw],
+        where=[f"{column} @@ to_tsquery('simple', %s)"],
+        params=[raw],
+    ).order_by("-search_rank", "-published_at", "-id")
 
 
 def _search_sqlite(queryset: QuerySet, groups) -> QuerySet:
@@ -157,6 +151,40 @@ def _search_sqlite(queryset: QuerySet, groups) -> QuerySet:
         where=[f'"{fts}".rowid = "{table}"."id"', f'"{fts}" MATCH %s'],
         params=[expression],
     ).order_by("-search_rank", "-published_at", "-id")
+
+
+# --- the PostgreSQL stored tsvector ----------------------------------------------------------------
+
+
+def pg_vector_ensure(db, table: str) -> None:
+    """PostgreSQL: the column ``search_vector`` (tsvector: title-and-keyword terms at weight A, the rest
+    at D), kept by a ``BEFORE INSERT OR UPDATE OF search_tokens`` trigger, with a GIN index
+    ``<table>_search_vector_gin``; rows without a vector are filled. Idempotent; a no-op elsewhere.
+    Stored rather than computed per query, so ranking a large result reads vectors instead of parsing
+    ``search_tokens`` twice per row. Replaces the expression index ``<app>_search_gin`` of the first
+    migrations (dropped)."""
+    if db.vendor != "postgresql":
+        return
+    function = f"{table}_search_vector"
+    title = f"split_part(NEW.search_tokens, ' {SECTION} ', 1)"
+    body = f"split_part(NEW.search_tokens, ' {SECTION} ', 2)"
+    old_index = {"needs_technicalneed": "needs_search_gin", "achievements_achievement": "achievements_search_gin"}
+    with db.cursor() as cursor:
+        cursor.execute(f'ALTER TABLE "{table}" ADD COLUMN IF NOT EXISTS search_vector tsvector')
+        cursor.execute(
+            f'CREATE OR REPLACE FUNCTION "{function}"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN '
+            f"NEW.search_vector := setweight(to_tsvector('simple', {title}), 'A') "
+            f"|| setweight(to_tsvector('simple', {body}), 'D'); RETURN NEW; END $$"
+        )
+        cursor.execute(f'DROP TRIGGER IF EXISTS "{function}" ON "{table}"')
+        cursor.execute(
+            f'CREATE TRIGGER "{function}" BEFORE INSERT OR UPDATE OF search_tokens ON "{table}" '
+            f'FOR EACH ROW EXECUTE FUNCTION "{function}"()'
+        )
+        cursor.execute(f'CREATE INDEX IF NOT EXISTS "{table}_search_vector_gin" ON "{table}" USING gin (search_vector)')
+        if table in old_index:
+            cursor.execute(f'DROP INDEX IF EXISTS "{old_index[table]}"')
+        cursor.execute(f'UPDATE "{table}" SET search_tokens = search_tokens WHERE search_vector IS NULL')
 
 
 # --- the SQLite FTS5 index -------------------------------------------------------------------------

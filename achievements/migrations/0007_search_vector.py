@@ -1,0 +1,13 @@
+from django.db import migrations
+
+
+def ensure(apps, schema_editor):
+    """PostgreSQL: stored search_vector + trigger + GIN index (mengkeju/postings/search.py); no-op on SQLite."""
+    from mengkeju.postings.migrations_search import vector_ensure
+
+    vector_ensure(apps, schema_editor, app_label="achievements", model_name="Achievement")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("achievements", "0006_search_terms")]
+    operations = [migrations.RunPython(ensure, migrations.RunPython.noop, elidable=True)]
