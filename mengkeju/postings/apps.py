@@ -11,5 +11,6 @@ class PostingsConfig(AppConfig):
     def ready(self):
         from .migrations_search import ensure_after_migrate
 
-        # SQLite only: keep the FTS5 search index's triggers in place after every migrate
-        post_migrate.connect(ensure_after_migrate, dispatch_uid="postings_fts_ensure")
+        # keep the search index's triggers in place after every migrate (FTS5 on SQLite, tsvector on PostgreSQL)
+        # (once per migrate or flush: the signal is sent for every app, this listens to one)
+        post_migrate.connect(ensure_after_migrate, sender=self, dispatch_uid="postings_fts_ensure")

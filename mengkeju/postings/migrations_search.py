@@ -24,7 +24,7 @@ def vector_ensure(apps, schema_editor, *, app_label: str, model_name: str) -> No
     """PostgreSQL's stored search vector, its trigger and GIN index (``pg_vector_ensure``)."""
     from mengkeju.postings.search import pg_vector_ensure
 
-    pg_vector_ensure(schema_editor.connection, apps.get_model(app_label, model_name)._meta.db_table)
+    pg_vector_ensure(schema_editor.connection, apps.get_model(app_label, model_name)._meta.db_table, force=True)
 
 
 def ensure_after_migrate(using: str = "default", **kwargs) -> None:

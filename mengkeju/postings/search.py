@@ -156,16 +156,26 @@ def _search_sqlite(queryset: QuerySet, groups) -> QuerySet:
 # --- the PostgreSQL stored tsvector ----------------------------------------------------------------
 
 
-def pg_vector_ensure(db, table: str) -> None:
+def pg_vector_ensure(db, table: str, *, force: bool = False) -> None:
     """PostgreSQL: the column ``search_vector`` (tsvector: title-and-keyword terms at weight A, the rest
     at D), kept by a ``BEFORE INSERT OR UPDATE OF search_tokens`` trigger, with a GIN index
     ``<table>_search_vector_gin``; rows without a vector are filled. Idempotent; a no-op elsewhere.
+    Without ``force``, nothing is done when the trigger and the index exist already.
     Stored rather than computed per query, so ranking a large result reads vectors instead of parsing
     ``search_tokens`` twice per row. Replaces the expression index ``<app>_search_gin`` of the first
     migrations (dropped)."""
     if db.vendor != "postgresql":
         return
     function = f"{table}_search_vector"
+    if not force:  # after every migrate and test flush: one catalogue query when all is in place
+        with db.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = %s) "
+                "AND EXISTS (SELECT 1 FROM pg_class WHERE relname = %s)",
+                [function, f"{table}_search_vector_gin"],
+            )
+            if cursor.fetchone()[0]:
+                return
     title = f"split_part(NEW.search_tokens, ' {SECTION} ', 1)"
     body = f"split_part(NEW.search_tokens, ' {SECTION} ', 2)"
     old_index = {"needs_technicalneed": "needs_search_gin", "achievements_achievement": "achievements_search_gin"}
