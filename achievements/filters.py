@@ -1,15 +1,31 @@
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mengkeju.postings.filters import PostingFilterSet
+from mengkeju.postings.filters import NUMBER_ERROR, PostingFilterSet
 
 from .models import Achievement, Maturity
 
 
 class AchievementFilterSet(PostingFilterSet):
-    maturity = django_filters.MultipleChoiceFilter(label=_("Maturity"), choices=Maturity.choices)
-    price_min = django_filters.NumberFilter(label=_("Price from (10k CNY)"), field_name="price_wan", lookup_expr="gte")
-    price_max = django_filters.NumberFilter(label=_("Price up to (10k CNY)"), field_name="price_wan", lookup_expr="lte")
+    maturity = django_filters.MultipleChoiceFilter(
+        label=_("Maturity"),
+        choices=Maturity.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Unknown maturity “%(value)s”.")},
+    )
+    price_min = django_filters.NumberFilter(
+        label=_("Price from (10k CNY)"),
+        field_name="price_wan",
+        lookup_expr="gte",
+        error_messages={"invalid": NUMBER_ERROR},
+    )
+    price_max = django_filters.NumberFilter(
+        label=_("Price up to (10k CNY)"),
+        field_name="price_wan",
+        lookup_expr="lte",
+        error_messages={"invalid": NUMBER_ERROR},
+    )
 
     class Meta:
         model = Achievement

@@ -27,6 +27,8 @@ from mengkeju.lib.hidden import clean_line, name_key
 from mengkeju.lib.progress import NullProgress
 from mengkeju.postings.models import amount_wan_problem
 from mengkeju.postings.search import search_tokens_of
+from mengkeju.postings.sorting import title_sort_key
+from mengkeju.regions.tree import region_resolve, region_tree
 from needs.models import TechnicalNeed
 
 from . import services
@@ -273,6 +275,7 @@ def postings_import(
     if errors.total:
         raise ImportFailed(list(errors), errors.total)
 
+    regions = region_tree()
     with transaction.atomic():
         organizations = _organizations(kind, {item["organization"] for item in parsed}, summary)
         existing = {p.external_id: p for p in model.objects.filter(external_id__in=[i["external_id"] for i in parsed])}
@@ -289,6 +292,8 @@ def postings_import(
             posting.cluster = clusters[item["cluster"]]
             posting.organization = organizations[item["organization"]]
             posting.region = item["region"]
+            posting.division_id = region_resolve(item["region"], tree=regions)  # 鄂尔多斯 → 鄂尔多斯市
+            posting.title_sort = title_sort_key(posting.title)
             posting.deadline = item["deadline"]
             for name in SIDE_FIELDS:
                 if name in item:
@@ -311,6 +316,8 @@ def postings_import(
                 "cluster",
                 "organization",
                 "region",
+                "division",
+                "title_sort",
                 "deadline",
                 "status",
                 "published_at",

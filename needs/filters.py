@@ -2,14 +2,18 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mengkeju.postings.filters import PostingFilterSet, range_overlap
+from mengkeju.postings.filters import NUMBER_ERROR, PostingFilterSet, range_overlap
 
 from .models import TechnicalNeed
 
 
 class NeedFilterSet(PostingFilterSet):
-    budget_min = django_filters.NumberFilter(label=_("Budget from (10k CNY)"), method="filter_budget_min")
-    budget_max = django_filters.NumberFilter(label=_("Budget up to (10k CNY)"), method="filter_budget_max")
+    budget_min = django_filters.NumberFilter(
+        label=_("Budget from (10k CNY)"), method="filter_budget_min", error_messages={"invalid": NUMBER_ERROR}
+    )
+    budget_max = django_filters.NumberFilter(
+        label=_("Budget up to (10k CNY)"), method="filter_budget_max", error_messages={"invalid": NUMBER_ERROR}
+    )
     challenge = django_filters.BooleanFilter(
         label=_("Challenges only"), method="filter_challenge", widget=forms.CheckboxInput
     )

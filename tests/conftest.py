@@ -191,7 +191,7 @@ def _celery_eager_unless_services(request):
 
 
 def seed_reference_data() -> None:
-    """Industry clusters, cooperation modes and the starter synonyms, as the data migrations create them
+    """Industry clusters, cooperation modes, the starter synonyms and the regions, as the data migrations create them
     (idempotent); the analyser of this process then reloads the synonyms, as a worker process would."""
     from django.apps import apps
 
@@ -199,6 +199,7 @@ def seed_reference_data() -> None:
 
     importlib.import_module("mengkeju.core.migrations.0002_seed_clusters_and_modes").forward(apps, None)
     importlib.import_module("matching.migrations.0003_seed_synonyms").forward(apps, None)
+    importlib.import_module("mengkeju.regions.migrations.0002_seed_inner_mongolia").forward(apps, None)
     reset_default_analyzer()
 
 

@@ -9,6 +9,7 @@ from mengkeju.core.forms import SubmissionTokenMixin
 from mengkeju.core.models import CooperationMode
 from mengkeju.lib.hidden import clean_line, strip_hidden, validate_no_control_characters
 from mengkeju.postings.models import MAX_KEYWORD_LENGTH, MAX_KEYWORDS, TEXT_LIMITS
+from mengkeju.regions.tree import region_tree
 
 KEYWORD_SEPARATORS = re.compile(r"[,，、;；\s]+")
 # a deadline further ahead than this is a typing error
@@ -55,13 +56,19 @@ class PostingForm(SubmissionTokenMixin, forms.ModelForm):
         required=True,
     )
 
+    region_code = forms.ChoiceField(
+        label=_("Region"),
+        required=False,
+        help_text=_("The 旗县区, or a whole 盟市 when the posting concerns all of it."),
+    )
+
     common_fields = [
         "title",
         "cluster",
         "keywords",
         "description",
         "cooperation_modes",
-        "region",
+        "region_code",
         "deadline",
         "contact_name",
         "contact_phone",
@@ -82,6 +89,16 @@ class PostingForm(SubmissionTokenMixin, forms.ModelForm):
                 field.max_length = limit
                 field.validators.append(MaxLengthValidator(limit))
                 field.widget.attrs["maxlength"] = str(limit)
+        self.regions = region_tree()
+        field = self.fields["region_code"]
+        field.choices = self.regions.choices(empty_label=str(_("— no region —")))
+        division = self.regions.by_id.get(self.instance.division_id)
+        if division is not None:
+            field.initial = division.code
+        elif self.instance.region:  # an old free-text region outside the list stays as it is
+            field.help_text = _("Now: “%(region)s” (not in the list; kept unless you choose a region).") % {
+                "region": self.instance.region
+            }
 
     def clean_title(self):
         return clean_line(self.cleaned_data["title"])
@@ -104,8 +121,17 @@ class PostingForm(SubmissionTokenMixin, forms.ModelForm):
         return deadline
 
     def posting_data(self) -> tuple[dict, list]:
-        """(field values for the service, cooperation modes)."""
-        data = {k: v for k, v in self.cleaned_data.items() if k not in ("cooperation_modes", "submission_token")}
+        """(field values for the service, cooperation modes); the region as ``division_id`` and its name."""
+        data = {
+            k: v
+            for k, v in self.cleaned_data.items()
+            if k not in ("cooperation_modes", "submission_token", "region_code")
+        }
+        division = self.regions.by_code.get(self.cleaned_data.get("region_code") or "")
+        if division is not None:
+            data |= {"division_id": division.id, "region": self.regions.full_name(division)}
+        elif self.instance.division_id is not None:  # the region was removed
+            data |= {"division_id": None, "region": ""}
         return data, list(self.cleaned_data["cooperation_modes"])
 
 

@@ -191,6 +191,16 @@ class Posting(TimeStampedModel):
         CooperationMode, verbose_name=_("cooperation modes"), blank=True, related_name="%(class)ss"
     )
     region = models.CharField(_("region"), max_length=100, blank=True)
+    # the division the region names (鄂尔多斯 → 鄂尔多斯市): what the library's region filter uses;
+    # free-text regions outside the tree keep only ``region``
+    division = models.ForeignKey(
+        "regions.Division",
+        verbose_name=_("region (division)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     deadline = models.DateField(_("valid until"), null=True, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=100, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
@@ -205,6 +215,8 @@ class Posting(TimeStampedModel):
     # Space-separated segmented words of the publicly visible text, indexed for library search
     # (a GIN index over to_tsvector('simple', ...) on PostgreSQL, see the app migrations).
     search_tokens = models.TextField(_("search words"), editable=False, blank=True, default="")
+    # the title's pinyin sort key (postings.sorting.title_sort_key), for "Title A–Z"
+    title_sort = models.CharField(_("title sort key"), max_length=255, editable=False, blank=True, default="")
 
     class Meta:
         abstract = True
@@ -216,6 +228,8 @@ class Posting(TimeStampedModel):
             models.Index(fields=["organization", "status"], name="%(class)s_org_idx"),
             # library filter by cluster
             models.Index(fields=["cluster", "status"], name="%(class)s_cluster_idx"),
+            # library sorted by title (pinyin)
+            models.Index(fields=["status", "title_sort"], name="%(class)s_title_idx"),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ from mengkeju.core.services import audit_log_record
 from . import permissions
 from .models import Posting, PostingStatus
 from .search import search_tokens_of
+from .sorting import title_sort_key
 
 S = PostingStatus
 
@@ -186,9 +187,21 @@ def postings_expire_due(*, model: type[Posting], today: datetime.date | None = N
     return expired
 
 
+def _fill_derived(posting: Posting) -> None:
+    """The stored values computed from others: title sort key, and the division a free-text region names
+    when none was picked."""
+    from mengkeju.regions.tree import region_resolve
+
+    posting.title_sort = title_sort_key(posting.title)
+    if posting.division_id is None and posting.region:
+        posting.division_id = region_resolve(posting.region)
+
+
 def posting_save(*, posting: Posting, cooperation_modes: list[CooperationMode] | None = None) -> Posting:
-    """Index the public text for search, validate and save (status is the caller's business)."""
+    """Index the public text for search, fill the sort key and division, validate and save (status is the
+    caller's business)."""
     posting.search_tokens = search_tokens_of(posting)
+    _fill_derived(posting)
     posting.full_clean(exclude=["search_tokens"])
     posting.save()
     if cooperation_modes is not None:
@@ -246,5 +259,9 @@ def posting_update(
 
 
 def posting_reindex(*, posting: Posting) -> None:
-    """Recompute the search words (after a change of dictionary or synonyms)."""
-    type(posting).objects.filter(pk=posting.pk).update(search_tokens=search_tokens_of(posting))
+    """Recompute the search words (after a change of dictionary or synonyms), the title sort key and a
+    missing division."""
+    _fill_derived(posting)
+    type(posting).objects.filter(pk=posting.pk).update(
+        search_tokens=search_tokens_of(posting), title_sort=posting.title_sort, division_id=posting.division_id
+    )

@@ -54,8 +54,8 @@ def library(request, kind: PostingKind):
     filterset = kind.filterset_class(
         request.GET or None, queryset=selectors.posting_list(model=kind.model, user=request.user)
     )
-    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    page = _page(request, queryset)
+    # an invalid field is shown with its error and left out; the valid ones (search words too) apply
+    page = _page(request, filterset.qs)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
