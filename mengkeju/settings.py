@@ -292,6 +292,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matching.tasks.match_runs_fail_stalled",
         "schedule": crontab(minute="*/5"),
     },
+    "search-digests": {  # python manage.py send_search_digests (daily and weekly saved-search alerts)
+        "task": "mengkeju.savedsearches.tasks.send_search_digests",
+        "schedule": crontab(minute=0, hour=8),
+    },
 }
 # Full runs: needs per chunk task, and how long a run may go without progress before it is failed.
 MATCHING_CHUNK_SIZE = env_int("MATCHING_CHUNK_SIZE", 200, minimum=1)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("deals/", include("mengkeju.deals.urls")),
     path("notifications/", include("mengkeju.notifications.urls")),
     path("messages/", include("mengkeju.messaging.urls")),
+    path("searches/", include("mengkeju.savedsearches.urls")),
     path("dashboard/", include("mengkeju.dashboard.urls")),
     path("admin/", admin.site.urls),
 ]

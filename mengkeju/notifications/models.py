@@ -26,6 +26,7 @@ class NotificationKind(models.TextChoices):
     CONTACT_OVERDUE = "contact_overdue", _("Introduced pair not contacted in time")
     NEW_MESSAGE = "new_message", _("New message")
     NDA_ACCEPTED = "nda_accepted", _("NDA recorded")
+    SEARCH_DIGEST = "search_digest", _("New postings for a saved search")
 
 
 def notification_text(kind: str, data: dict) -> str:
@@ -60,6 +61,7 @@ def notification_text(kind: str, data: dict) -> str:
         NotificationKind.NDA_ACCEPTED: gettext(
             "The NDA for “%(need)s” is recorded: the full text of the need is now shown to the other side."
         ),
+        NotificationKind.SEARCH_DIGEST: gettext("New postings for your saved search “%(name)s”: %(count)s."),
     }
     template = templates.get(kind)
     if template is None:

@@ -36,3 +36,33 @@ def posting_list_own(*, model: type[Posting], user: User) -> QuerySet:
 def posting_list_pending(*, model: type[Posting]) -> QuerySet:
     """The moderation queue: oldest submission first."""
     return _base(model).filter(status=PostingStatus.PENDING).order_by("submitted_at", "id")
+
+
+SIMILAR_TERMS = 24  # the posting's heaviest index terms used as the query
+SIMILAR_PER_TERM = 50  # postings read per term (the matcher's top-M)
+
+
+def posting_list_similar(*, posting: Posting, user: User, limit: int = 5) -> list[Posting]:
+    """Published postings of the same kind most like ``posting``, best first; three queries whatever the
+    size of the library: the posting's heaviest terms in the matcher's inverted index, the postings
+    weighing most on those terms (``matching.index.top_postings``, BM25-style saturation), and the
+    postings themselves.  Empty when the posting is not in the index (not published yet)."""
+    from matching.index import top_postings
+    from matching.models import IndexTerm
+
+    kind = posting.kind
+    terms = dict(
+        IndexTerm.objects.filter(kind=kind, posting_id=posting.pk)
+        .order_by("-weight", "term")
+        .values_list("term", "weight")[:SIMILAR_TERMS]
+    )
+    if not terms:
+        return []
+    ids = [pk for pk in top_postings(kind, terms, per_term=SIMILAR_PER_TERM, limit=limit + 1) if pk != posting.pk]
+    found = (
+        type(posting)
+        .objects.select_related("organization")
+        .filter(pk__in=ids[: limit + 1], status=PostingStatus.PUBLISHED)
+        .in_bulk()
+    )
+    return [found[pk] for pk in ids if pk in found][:limit]

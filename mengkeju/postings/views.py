@@ -91,6 +91,9 @@ def detail(request, pk: int, kind: PostingKind):
             "actions": services.allowed_actions(posting=posting, user=request.user),
             "reject_form": RejectForm() if permissions.can_moderate(request.user) else None,
             "history": history,
+            "similar": selectors.posting_list_similar(posting=posting, user=request.user)
+            if posting.status == "published"
+            else [],
         },
     )
 

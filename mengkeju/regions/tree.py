@@ -35,8 +35,13 @@ def _t2s():
 
 
 def normalise(text: str) -> str:
-    """The comparable form of a region name: ``" 內蒙古 · 呼和浩特市 "`` → ``"内蒙古呼和浩特市"``."""
-    text = unicodedata.normalize("NFKC", text or "").strip()
+    """The comparable form of a region name: ``" 內蒙古 · 呼和浩特市 "`` → ``"内蒙古呼和浩特市"``.
+
+    The platform's one normalisation (``textanalysis.normalize``), then traditional → simplified (again,
+    should that not do it yet), then spaces and punctuation dropped."""
+    from mengkeju.lib.textanalysis.normalize import normalize
+
+    text = normalize(unicodedata.normalize("NFKC", text or "")).strip()
     converter = _t2s()
     if converter is not None and text:
         text = converter.convert(text)
