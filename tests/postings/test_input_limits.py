@@ -52,7 +52,7 @@ BAD_TEXT = [
     pytest.param("title", "光伏\x1b[31m回收", id="escape-title"),
     pytest.param("description", "第一段\x00第二段", id="nul-description"),
     pytest.param("description", "控制\x85字符", id="c1-description"),
-    pytest.param("region", "呼和浩特\x00", id="nul-region"),
+    pytest.param("region_code", "呼和浩特\x00", id="nul-region"),  # the region is picked from a list
     pytest.param("contact_name", "王\x0b经理", id="vt-contact"),
     pytest.param("public_summary", "摘要\x00", id="nul-summary"),
 ]
@@ -81,7 +81,7 @@ def test_tabs_and_line_breaks_are_text(client_for, owner):
         pytest.param("title", "字" * 201, id="title-one-over"),
         pytest.param("keywords", "、".join(f"词{i}" for i in range(MAX_KEYWORDS + 1)), id="too-many-keywords"),
         pytest.param("keywords", "字" * (MAX_KEYWORD_LENGTH + 1), id="keyword-one-over"),
-        pytest.param("region", "区" * 101, id="region-one-over"),
+        pytest.param("region_code", "区" * 101, id="region-one-over"),
     ],
 )
 def test_oversized_text_is_refused_on_the_field(client_for, owner, field, value):
