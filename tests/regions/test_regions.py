@@ -194,7 +194,7 @@ def test_the_migration_resolves_old_free_text_regions_and_keeps_the_text(org_a):
     resolved = NeedFactory(organization=org_a, title="甲", region=" 內蒙古 鄂爾多斯市 ")
     unmatched = NeedFactory(organization=org_a, title="乙", region="北京")
     TechnicalNeed.objects.update(division=None, title_sort="")
-    fill = importlib.import_module("needs.migrations.0007_fill_title_sort_and_division").forward
+    fill = importlib.import_module("needs.migrations.0008_fill_title_sort_and_division").forward
     fill(apps, None)
     resolved.refresh_from_db()
     unmatched.refresh_from_db()

@@ -8,25 +8,25 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('achievements', '0007_search_vector'),
         ('core', '0005_verbose_names'),
-        ('needs', '0005_search_terms'),
         ('regions', '0002_seed_inner_mongolia'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='technicalneed',
+            model_name='achievement',
             name='division',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='regions.division', verbose_name='region (division)'),
         ),
         migrations.AddField(
-            model_name='technicalneed',
+            model_name='achievement',
             name='title_sort',
             field=models.CharField(blank=True, default='', editable=False, max_length=255, verbose_name='title sort key'),
         ),
         migrations.AddIndex(
-            model_name='technicalneed',
-            index=models.Index(fields=['status', 'title_sort'], name='technicalneed_title_idx'),
+            model_name='achievement',
+            index=models.Index(fields=['status', 'title_sort'], name='achievement_title_idx'),
         ),
     ]

@@ -8,5 +8,5 @@ def forward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("achievements", "0007_division_title_sort"), ("regions", "0002_seed_inner_mongolia")]
+    dependencies = [("achievements", "0008_division_title_sort"), ("regions", "0002_seed_inner_mongolia")]
     operations = [migrations.RunPython(forward, migrations.RunPython.noop)]
