@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from matching import selectors
 from matching.models import MatchStatus
 from matching.services import PostingKind, kind_of
+from mengkeju.deals import highlight
+from mengkeju.deals import permissions as deal_permissions
 
 register = template.Library()
 
@@ -93,12 +95,23 @@ def posting_matches(posting, user) -> dict:
     rows = []
     for match in queryset:
         other = match.achievement if kind == PostingKind.NEED else match.need
+        explanation = match.explanation
+        if (
+            role == "member"
+            and kind == PostingKind.ACHIEVEMENT
+            and match.need.confidential
+            and not deal_permissions.can_read_full_need(user, match)
+        ):
+            # the achievement's side of a confidential need without its NDA: public text only
+            need = match.need
+            visible = " ".join([need.title, *need.keywords, need.public_text()])
+            explanation = highlight.explanation_within(explanation, visible)
         rows.append(
             {
                 "match": match,
                 "other": other,
                 "other_url": reverse(f"{other_ns}:detail", args=[other.pk]),
-                "explanation": explain(match.explanation, short=role == "review"),
+                "explanation": explain(explanation, short=role == "review"),
             }
         )
     return {"role": role, "rows": rows, "kind": kind, "limit": REVIEW_LIMIT}

@@ -103,3 +103,19 @@ def test_a_public_need_keeps_its_whole_explanation(client_for, researcher, confi
     type(confidential).objects.filter(pk=confidential.pk).update(confidential=False)
     response = client_for(researcher).get(reverse("deals:match", args=[interest.pk]))
     assert _secret_only(interest) <= _explained_terms(response.context)
+
+
+def test_the_achievement_page_panel_shows_no_confidential_term_before_the_nda(
+    client_for, broker, owner, researcher, interest
+):
+    services.match_approve(match=interest, user=broker)
+    secret_terms = _secret_only(interest)
+    url = reverse("achievements:detail", args=[interest.achievement_id])
+    page = client_for(researcher).get(url).content.decode()
+    panel = page[page.index('id="matches"') :]
+    assert interest.need.title in panel  # the approved match is listed
+    assert not {t for t in secret_terms if f">{t} ·" in panel or f">{t} ≈" in panel}
+    services.deal_nda_accept(match=interest, user=owner)
+    panel = client_for(researcher).get(url).content.decode()
+    panel = panel[panel.index('id="matches"') :]
+    assert any(f">{t} ·" in panel for t in secret_terms)
