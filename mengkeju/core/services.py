@@ -74,7 +74,9 @@ def organization_create(
         website=website,
         verified=verified,
     )
-    organization.full_clean(exclude=["name_key"])
+    # the unique constraints are left to the INSERT below: checked here, a registration that commits in
+    # between would surface as a form-wide "constraint violated" instead of an error on the field
+    organization.full_clean(exclude=["name_key"], validate_constraints=False)
     try:
         with transaction.atomic():
             organization.save()
