@@ -50,6 +50,8 @@ MAX_ERRORS = 1000  # errors kept per file; the count goes on
 # C0 control characters other than tab, line feed and carriage return, DEL and the C1 controls other than
 # U+0085 (NEXT LINE, a line break some editors write)
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
+# either of the above or a lone surrogate (an undecodable byte): one search in the common, clean case
+SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff]")
 EARLIEST_DATE = datetime.date(1990, 1, 1)
 LATEST_DATE = datetime.date(2100, 12, 31)
 
@@ -111,6 +113,8 @@ def _limit(model, name: str) -> int | None:
 
 
 def _clean_text(value: str, name, line, errors) -> str | None:
+    if not SUSPECT.search(value):
+        return value
     problem = text_problem(value)
     if problem:
         errors.append(f"{line}, field {name}: {problem}")
@@ -363,11 +367,12 @@ def _check(kind, record, line, clusters, modes, limits, seen, errors, summary, p
     """One record's fields checked and converted; problems appended to ``errors`` as "line N, field F: …"."""
     row = record.row
     for name in row:
-        if not isinstance(name, str) or text_problem(name) or CONTROL.search(name):
+        if name in FIELDS[kind]:
+            continue
+        if not isinstance(name, str) or SUSPECT.search(name):
             errors.append(f"{line}: a field name is not valid text")
             return {}
-        if name not in FIELDS[kind]:
-            summary.ignored_fields[name[:60]] = summary.ignored_fields.get(name[:60], 0) + 1
+        summary.ignored_fields[name[:60]] = summary.ignored_fields.get(name[:60], 0) + 1
     item: dict = {"line": record.line}
     for name in REQUIRED:
         item[name] = _text(row, name, line, errors, required=True, max_length=limits.get(name, 200))

@@ -13,6 +13,7 @@ time left, and ``close()`` one summary line.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 
@@ -99,7 +100,10 @@ def progress_factory(stream, *, interval: float = 10.0) -> Callable[..., object]
         if tty:
             from tqdm import tqdm
 
-            return tqdm(total=total, desc=desc, unit=unit, file=stream, mininterval=0.5, dynamic_ncols=True)
+            # a terminal that reports no size (some ptys) would get an empty bar: 100 × 40 then
+            size = shutil.get_terminal_size((0, 0))
+            width = {"dynamic_ncols": True} if size.columns and size.lines else {"ncols": 100, "nrows": 40}
+            return tqdm(total=total, desc=desc, unit=unit, file=stream, mininterval=0.5, **width)
         return PlainProgress(stream=stream, desc=desc, total=total, unit=unit, interval=interval)
 
     return make

@@ -81,3 +81,15 @@ def need_and_achievement_published(org_a, uni_u):
 
     NeedFactory(organization=org_a, status="published")
     AchievementFactory(organization=uni_u, status="published")
+
+
+def test_a_terminal_that_reports_no_size_still_gets_a_bar(monkeypatch):
+    import os
+    import shutil
+
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda fallback=(0, 0): os.terminal_size((0, 0)))
+    out = Terminal()
+    bar = progress_factory(out)(desc="saving needs", total=2, unit="need")
+    bar.update(2)
+    bar.close()
+    assert "saving needs: 100%" in out.getvalue() and "2/2" in out.getvalue()
