@@ -32,6 +32,13 @@ def test_demo_deals_is_idempotent(need, uni_u, broker, owner, researcher, capsys
         if match.contract_signed_on:
             assert need.published_at.date() < match.contract_signed_on <= timezone.localdate()
     assert ChallengeEntry.objects.get().need == challenge
+    # every demo deal has its broker, a timeline-following clock, and the first one a conversation
+    from mengkeju.deals.models import Deal
+    from mengkeju.messaging.models import Message
+
+    deals = Deal.objects.filter(match__status=MatchStatus.APPROVED)
+    assert deals.count() == 4 and set(deals.values_list("broker", flat=True)) == {broker.pk}
+    assert Message.objects.count() == 2
     events, logs = DealEvent.objects.count(), AuditLog.objects.count()
     call_command("demo_deals")
     assert (DealEvent.objects.count(), AuditLog.objects.count()) == (events, logs)

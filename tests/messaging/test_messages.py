@@ -187,3 +187,14 @@ def test_a_message_keeps_the_deal_from_stalling(pair, owner, settings):
         assert deal_services.deals_watch().reminded == 0
     with time_machine.travel(start + datetime.timedelta(days=19), tick=False):
         assert deal_services.deals_watch().reminded == 1
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+def test_inbox_lists_only_ones_own_threads(cast, client_for, pair, owner, who):
+    services.message_post(match=pair, user=owner, body="您好")
+    response = client_for(cast[who]).get(reverse("messaging:inbox"))
+    if who == "anonymous":
+        assert is_login_redirect(response)
+        return
+    assert response.status_code == 200
+    assert (pair.need.title in response.content.decode()) == (who in MEMBERS)

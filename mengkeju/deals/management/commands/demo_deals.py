@@ -77,6 +77,8 @@ class Command(BaseCommand):
                     services.deal_stage_move(match=match, user=side, stage=stage, **extra)
                 self._spread(match, index)
             entered = self._enter_a_challenge()
+            if candidates and options["approve"]:
+                self._talk(Match.objects.get(pk=candidates[0].pk))
         self.stdout.write(
             f"demo deals: {approved} approved, {rejected} rejected, {signed} signed, {entered} challenge entry"
         )
@@ -104,6 +106,23 @@ class Command(BaseCommand):
                 DealEvent.objects.filter(pk=event.pk).update(note=f"{amount:g} 万元, {signed_on:%Y-%m-%d}.")
         # the pipeline's clock follows the spread timeline, so older demo deals show up as stalled
         Deal.objects.filter(match=match).update(last_activity_at=moment)
+
+    def _talk(self, match: Match) -> None:
+        """A short conversation (在线洽谈) on the first demo deal, so the messages pages have something."""
+        from mengkeju.messaging import services as messaging_services
+
+        enterprise = match.need.organization.members.filter(is_active=True).order_by("pk").first()
+        research = match.achievement.organization.members.filter(is_active=True).order_by("pk").first()
+        if enterprise is None or research is None:
+            return
+        messaging_services.message_post(
+            match=match,
+            user=enterprise,
+            body="您好，我们对贵团队的成果很感兴趣，方便下周安排一次线上交流吗？（演示数据）",
+        )
+        messaging_services.message_post(
+            match=match, user=research, body="可以，周三下午三点我们介绍中试数据，请提前发来工况参数。（演示数据）"
+        )
 
     def _enter_a_challenge(self) -> int:
         """The demo researcher takes on the first open challenge with their newest achievement."""
