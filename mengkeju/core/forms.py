@@ -1,6 +1,7 @@
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -120,7 +121,14 @@ class SignupForm(UserCreationForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ("display_name", "email", "phone", "title")
+        fields = ("display_name", "email", "phone", "title", "language")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [
+            ("", _("Platform default (%(language)s)") % {"language": dict(settings.LANGUAGES)[settings.LANGUAGE_CODE]}),
+            *settings.LANGUAGES,
+        ]
 
 
 class SubmissionTokenMixin(forms.Form):

@@ -144,6 +144,14 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     title = models.CharField(_("job title"), max_length=100, blank=True)
+    # the language of e-mail to this user and of the site after login; blank: the platform's default
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Used for e-mail from the platform and chosen for you when you log in."),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -177,6 +185,11 @@ class User(AbstractUser):
             if role in self.roles:
                 return role
         return None
+
+    @property
+    def preferred_language(self) -> str:
+        """The user's language code (``zh-hans`` / ``en``): their choice, else the platform default."""
+        return self.language or settings.LANGUAGE_CODE
 
     def get_primary_role_display(self) -> str:
         role = self.primary_role

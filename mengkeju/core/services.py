@@ -5,10 +5,13 @@ from typing import TypeVar
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from mengkeju.lib.hidden import clean_line
 from mengkeju.lib.textanalysis.normalize import normalize_name
+from mengkeju.notifications.models import NotificationKind
+from mengkeju.notifications.services import notify
 
 from .models import AuditLog, FormSubmission, Organization, Role, User
 
@@ -89,9 +92,8 @@ def organization_create(
 
 @transaction.atomic
 def organization_verify(*, organization: Organization, actor: User) -> Organization:
-    """Mark an organization verified: a conditional update on ``verified=False``, so two admins acting
-    at once record one decision.  Raises ``ValidationError`` for an enterprise without credit code or
-    an organization verified already."""
+from django.db import IntegrityError, models, transaction
+from django.urls import NoReverseMatch, reverse
     if organization.is_enterprise and not organization.credit_code:
         raise ValidationError(
             {"credit_code": _("Add the enterprise's unified social credit code before verifying it.")}
@@ -102,6 +104,12 @@ def organization_verify(*, organization: Organization, actor: User) -> Organizat
     organization.verified = True
     audit_log_record(
         actor=actor, action="organization.verify", target=organization, summary=f"verified {organization.name}"
+    )
+    notify(
+        recipients=User.objects.filter(organization=organization, is_active=True),
+        kind=NotificationKind.ORGANIZATION_VERIFIED,
+        data={"organization": organization.name},
+        url=reverse("accounts:profile"),
     )
     return organization
 
@@ -160,6 +168,14 @@ def user_signup(
     return user
 
 
+def _has_url(name: str) -> bool:
+    try:
+        reverse(name)
+    except NoReverseMatch:
+        return False
+    return True
+
+
 @transaction.atomic
 def membership_approve(*, user: User, actor: User) -> User:
     """Let a user who asked to join an organization act for it."""
@@ -173,6 +189,12 @@ def membership_approve(*, user: User, actor: User) -> User:
         raise ValidationError(_("Someone else decided this request in the meantime."))
     user.organization, user.requested_organization = organization, None
     audit_log_record(actor=actor, action="membership.approve", target=user, summary=f"{user} joins {organization}")
+    notify(
+        recipients=[user],
+        kind=NotificationKind.MEMBERSHIP_APPROVED,
+        data={"organization": organization.name},
+        url=reverse("workbench") if _has_url("workbench") else reverse("accounts:profile"),
+    )
     return user
 
 
@@ -194,5 +216,11 @@ def membership_reject(*, user: User, actor: User, note: str = "") -> User:
         target=user,
         summary=f"{user} not admitted to {organization}",
         note=note,
+    )
+    notify(
+        recipients=[user],
+        kind=NotificationKind.MEMBERSHIP_REFUSED,
+        data={"organization": organization.name, "reason": note.strip()},
+        url=reverse("accounts:profile"),
     )
     return user

@@ -1,9 +1,12 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -91,14 +94,43 @@ def signup(request):
     return render(request, "accounts/signup.html", {"form": form})
 
 
+def _use_language(response, language: str):
+    """Switch the site to ``language`` from the next request on (Django's language cookie)."""
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        )
+    return response
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, then the site speaks the user's own language (``User.language``) if they chose one."""
+
+    template_name = "accounts/login.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        return _use_language(response, form.get_user().language)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Profile saved."))
-        return redirect("accounts:profile")
+        user = form.save()
+        if user.language:
+            with translation.override(user.language):
+                messages.success(request, _("Profile saved."))
+        else:
+            messages.success(request, _("Profile saved."))
+        return _use_language(redirect("accounts:profile"), user.language)
     return render(request, "accounts/profile.html", {"form": form})
 
 
