@@ -49,5 +49,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("organizations/<int:pk>/verify/", views.organization_verify, name="organization_verify"),
+    path("organizations/<int:pk>/licence/", views.organization_licence, name="organization_licence"),
+    path("organization/licence/", views.organization_licence_upload, name="organization_licence_upload"),
     re_path(r"^members/(?P<pk>\d+)/(?P<decision>approve|reject)/$", views.membership_decide, name="membership_decide"),
 ]

@@ -205,6 +205,8 @@ class Posting(TimeStampedModel):
     # Space-separated segmented words of the publicly visible text, indexed for library search
     # (a GIN index over to_tsvector('simple', ...) on PostgreSQL, see the app migrations).
     search_tokens = models.TextField(_("search words"), editable=False, blank=True, default="")
+    # page views by people outside the owning organization (the owners' workbench shows it)
+    view_count = models.PositiveIntegerField(_("views"), default=0, editable=False)
 
     class Meta:
         abstract = True

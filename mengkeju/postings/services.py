@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -152,6 +153,11 @@ CONTACT_FIELDS = {
     "contact_phone": gettext_lazy("Give a contact phone: the other side needs it after the introduction."),
     "contact_email": gettext_lazy("Give a contact e-mail: the other side needs it after the introduction."),
 }
+
+
+def posting_count_view(*, posting: Posting) -> None:
+    """One more view of a published posting's page (a single UPDATE; ``updated_at`` is left alone)."""
+    type(posting).objects.filter(pk=posting.pk).update(view_count=F("view_count") + 1)
 
 
 def posting_submit(*, posting: Posting, user: User) -> Posting:
