@@ -100,11 +100,14 @@ def workbench_waiting(*, user: User) -> dict[str, list | int]:
 
 
 def workbench_deals(*, user: User) -> list[Match]:
-    """Deals under way: the organization's approved pairs, or those a broker reviewed (newest move first)."""
+    """Deals under way: the organization's approved pairs, or those a broker is responsible for (latest first)."""
     if user.organization_id:
         deals = _org_matches(user.organization_id)
     elif user.is_broker:
-        deals = Match.objects.filter(reviewed_by=user).select_related("need__organization", "achievement__organization")
+        # the deals the broker is responsible for
+        deals = Match.objects.filter(deal__broker=user).select_related(
+            "need__organization", "achievement__organization"
+        )
     else:
         return []
     return list(deals.filter(status=MatchStatus.APPROVED, deal_stage__in=ACTIVE_STAGES).order_by("-updated_at")[:LIMIT])
@@ -130,10 +133,14 @@ def workbench_reminders(*, user: User, model: type[Posting] | None) -> dict[str,
     return reminders
 
 
-def workbench_unread_messages(*, user: User) -> int | None:
-    """Unread messages in the user's deal threads (``deals.selectors.message_unread_count``), or None while
-    the messages feature is not there (the section is then left out)."""
-    from mengkeju.deals import selectors as deal_selectors
+def workbench_messages(*, user: User) -> dict | None:
+    """Unread messages and the latest threads (``LIMIT``) of the user's deals; None for someone who has no
+    threads to be in (no organization and not a broker).  Two queries."""
+    from mengkeju.messaging import selectors as messaging_selectors
 
-    counter = getattr(deal_selectors, "message_unread_count", None)
-    return counter(user=user) if counter is not None else None
+    if not user.organization_id and not user.is_broker:
+        return None
+    return {
+        "unread": messaging_selectors.unread_count(user=user),
+        "threads": list(messaging_selectors.thread_list(user=user)[:5]),
+    }

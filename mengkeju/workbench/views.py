@@ -20,6 +20,6 @@ def workbench(request):
             "waiting": selectors.workbench_waiting(user=user),
             "deals": selectors.workbench_deals(user=user),
             "reminders": selectors.workbench_reminders(user=user, model=model),
-            "unread_messages": selectors.workbench_unread_messages(user=user),
+            "messages_box": selectors.workbench_messages(user=user),
         },
     )
