@@ -85,7 +85,7 @@ def demo_sessions(live_server):
 
         crawler.PER_SHAPE, saved = 1, crawler.PER_SHAPE
         try:
-            urls[role] = list(crawl(client, START + SCREENSHOT_PAGES[role], limit=45))
+            urls[role] = list(crawl(client, START + SCREENSHOT_PAGES[role], limit=30))
         finally:
             crawler.PER_SHAPE = saved
     return sessions, urls

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 # Raw codes a user must never read (visible text only: class names and URLs may hold them).
 RAW = re.compile(
-    r"common:|verdict:|term_bm25|\b(introduced|contacted|negotiating|signed|implemented|dropped|not_chosen"
+    r"-{9}|common:|verdict:|term_bm25|\b(introduced|contacted|negotiating|signed|implemented|dropped|not_chosen"
     r"|match\.approve|match\.reject|match\.interest|match\.deal_stage|need\.approve|need\.reject"
     r"|achievement\.approve|challenge\.choose|organization\.verify|membership\.approve)\b"
 )
