@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('needs', '0003_verbose_names'),
+        ('needs', '0004_amount_bounds'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('achievements', '0004_verbose_names'),
+        ('achievements', '0005_amount_bounds'),
     ]
 
     operations = [
