@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('needs', '0004_amount_bounds'),
+        ('needs', '0005_search_terms'),
     ]
 
     operations = [

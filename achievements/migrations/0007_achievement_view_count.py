@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('achievements', '0005_amount_bounds'),
+        ('achievements', '0006_search_terms'),
     ]
 
     operations = [
