@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0006_user_language'),
+        ('core', '0007_user_language'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_verbose_names'),
+        ('core', '0006_organization_name_key_formsubmission'),
     ]
 
     operations = [
