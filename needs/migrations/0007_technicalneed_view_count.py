@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('needs', '0005_search_terms'),
+        ('needs', '0006_search_vector'),
     ]
 
     operations = [

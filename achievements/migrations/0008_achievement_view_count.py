@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('achievements', '0006_search_terms'),
+        ('achievements', '0007_search_vector'),
     ]
 
     operations = [
