@@ -11,6 +11,8 @@ MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# links in e-mail sent by `make run` point at the address it serves (an explicit SITE_URL wins)
+RUN_SITE_URL = $${SITE_URL:-http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)}
 # extra arguments for pytest, e.g. make test PYTEST_ARGS="-k search -x"
 PYTEST_ARGS ?=
 
@@ -44,12 +46,12 @@ demo: migrate
 run: messages demo
 	$(MANAGE) match --all
 	@# demo introductions are "mailed" into memory, so the demo logins below stay readable
-	EMAIL_URL=locmem:// $(MANAGE) demo_deals
+	EMAIL_URL=locmem:// SITE_URL=$(RUN_SITE_URL) $(MANAGE) demo_deals
 	$(MANAGE) collectstatic --noinput -v 0
 	@echo
 	@echo "Demo logins (printed by load_demo above): admin / broker / enterprise / researcher, password mengkeju-demo"
 	@echo "Open http://$(HOST):$(PORT)/"
-	$(MANAGE) runserver $(HOST):$(PORT)
+	SITE_URL=$(RUN_SITE_URL) $(MANAGE) runserver $(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .

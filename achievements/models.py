@@ -3,7 +3,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mengkeju.core.models import Role
-from mengkeju.postings.models import Posting, validate_amount_wan, wan
+from mengkeju.lib.money import wan_display
+from mengkeju.postings.models import Posting, validate_amount_wan
 
 
 class Maturity(models.TextChoices):
@@ -76,4 +77,4 @@ class Achievement(Posting):
     def price_display(self) -> str:
         if self.price_wan is None:
             return str(_("Negotiable"))
-        return _("%(amount)s (10k CNY)") % {"amount": wan(self.price_wan)}
+        return wan_display(self.price_wan)

@@ -4,7 +4,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from mengkeju.core.models import Role
-from mengkeju.postings.models import Posting, posting_input_errors, validate_amount_wan, wan
+from mengkeju.lib.money import wan_display, wan_range_display
+from mengkeju.postings.models import Posting, posting_input_errors, validate_amount_wan
 
 
 class TechnicalNeed(Posting):
@@ -78,6 +79,10 @@ class TechnicalNeed(Posting):
             )
         if self.is_challenge and not self.deadline:
             errors.setdefault("deadline", []).append(_("A challenge needs a deadline."))
+        if not self.is_challenge and self.challenge_bounty_wan is not None:
+            errors.setdefault("challenge_bounty_wan", []).append(
+                _("A bounty belongs to a challenge (揭榜挂帅): tick “open challenge” or leave the bounty empty.")
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -86,17 +91,14 @@ class TechnicalNeed(Posting):
 
     @property
     def budget_display(self) -> str:
+        """The budget range in the active language (``80–200 万元`` / ``CNY 800,000–2 million``)."""
         low, high = self.budget_min_wan, self.budget_max_wan
         if low is None and high is None:
             return str(_("Negotiable"))
-        if low is not None and high is not None:
-            amount = f"{wan(low)}–{wan(high)}"
-        else:
-            amount = f"≥ {wan(low)}" if low is not None else f"≤ {wan(high)}"
-        return _("%(amount)s (10k CNY)") % {"amount": amount}
+        return wan_range_display(low, high)
 
     @property
     def bounty_display(self) -> str:
         if self.challenge_bounty_wan is None:
-            return "—"
-        return _("%(amount)s (10k CNY)") % {"amount": wan(self.challenge_bounty_wan)}
+            return str(_("Negotiable"))
+        return wan_display(self.challenge_bounty_wan)

@@ -1,11 +1,13 @@
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from mengkeju.lib.hidden import clean_line, name_key
+from mengkeju.lib.uploads import LICENCE_MAX_BYTES, LICENCE_TYPES, validate_upload
 
 from .models import Organization, Role, User
 from .validators import validate_credit_code
@@ -31,7 +33,11 @@ class SignupForm(UserCreationForm):
         initial=JOIN,
     )
     organization = forms.ModelChoiceField(
-        label=_("Existing organization"), queryset=Organization.objects.all(), required=False
+        label=_("Existing organization"),
+        queryset=Organization.objects.all(),
+        required=False,
+        empty_label=_("Choose an organization…"),
+        widget=forms.Select(attrs={"data-searchable": "", "data-search-placeholder": _("Type to search by name")}),
     )
     org_name = forms.CharField(label=_("New organization's name"), max_length=200, required=False)
     org_kind = forms.ChoiceField(label=_("Kind"), choices=Organization.Kind.choices, required=False)
@@ -41,6 +47,16 @@ class SignupForm(UserCreationForm):
         max_length=18,
         required=False,
         help_text=_("18 characters, required for enterprises."),
+    )
+    business_licence = forms.FileField(
+        label=_("Business licence (营业执照)"),
+        required=False,
+        help_text=_("Optional: a scan or photo (JPG, PNG) or a PDF, at most 5 MB; only platform admins see it."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
+    )
+    accept_terms = forms.BooleanField(
+        label=_("I have read and accept the terms of service and the privacy policy"),
+        error_messages={"required": _("Accept the terms of service and the privacy policy to create an account.")},
     )
 
     class Meta(UserCreationForm.Meta):
@@ -52,6 +68,32 @@ class SignupForm(UserCreationForm):
 
     def clean_display_name(self):
         return clean_line(self.cleaned_data["display_name"])
+
+    JOIN_FIELDS = ("organization",)
+    REGISTER_FIELDS = ("org_name", "org_kind", "org_region", "org_credit_code", "business_licence")
+    PERSON_FIELDS = ("role", "username", "display_name", "email", "phone", "password1", "password2")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org_kind"].choices = [("", _("Choose a kind…")), *Organization.Kind.choices]
+
+    def group(self, names):
+        return [self[name] for name in names]
+
+    def person_fields(self):
+        return self.group(self.PERSON_FIELDS)
+
+    def join_fields(self):
+        return self.group(self.JOIN_FIELDS)
+
+    def register_fields(self):
+        return self.group(self.REGISTER_FIELDS)
+
+    def clean_business_licence(self):
+        upload = self.cleaned_data.get("business_licence")
+        if upload:
+            validate_upload(upload, allowed=LICENCE_TYPES, max_bytes=LICENCE_MAX_BYTES)
+        return upload
 
     def clean(self):
         cleaned = super().clean()
@@ -117,10 +159,32 @@ class SignupForm(UserCreationForm):
         }
 
 
+class LicenceForm(forms.Form):
+    business_licence = forms.FileField(
+        label=_("Business licence (营业执照)"),
+        help_text=_(
+            "A scan or photo (JPG, PNG) or a PDF, at most 5 MB; only platform admins and your colleagues see it."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
+    )
+
+    def clean_business_licence(self):
+        upload = self.cleaned_data["business_licence"]
+        validate_upload(upload, allowed=LICENCE_TYPES, max_bytes=LICENCE_MAX_BYTES)
+        return upload
+
+
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ("display_name", "email", "phone", "title")
+        fields = ("display_name", "email", "phone", "title", "language")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [
+            ("", _("Platform default (%(language)s)") % {"language": dict(settings.LANGUAGES)[settings.LANGUAGE_CODE]}),
+            *settings.LANGUAGES,
+        ]
 
 
 class SubmissionTokenMixin(forms.Form):

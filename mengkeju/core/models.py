@@ -55,6 +55,8 @@ class Organization(TimeStampedModel):
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True)
     verified = models.BooleanField(_("verified"), default=False)
+    # a scan or photo of the business licence (营业执照), shown to admins through an access-checked view
+    business_licence = models.FileField(_("business licence"), upload_to="licences/%Y/%m/", blank=True, max_length=200)
 
     class Meta:
         verbose_name = _("organization")
@@ -144,6 +146,17 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     title = models.CharField(_("job title"), max_length=100, blank=True)
+    # consent to the terms and privacy policy (PIPL): which version, and when
+    terms_version = models.CharField(_("terms accepted (version)"), max_length=20, blank=True)
+    terms_accepted_at = models.DateTimeField(_("terms accepted at"), null=True, blank=True)
+    # the language of e-mail to this user and of the site after login; blank: the platform's default
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Used for e-mail from the platform and chosen for you when you log in."),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -177,6 +190,11 @@ class User(AbstractUser):
             if role in self.roles:
                 return role
         return None
+
+    @property
+    def preferred_language(self) -> str:
+        """The user's language code (``zh-hans`` / ``en``): their choice, else the platform default."""
+        return self.language or settings.LANGUAGE_CODE
 
     def get_primary_role_display(self) -> str:
         role = self.primary_role

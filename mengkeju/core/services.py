@@ -5,10 +5,14 @@ from typing import TypeVar
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mengkeju.lib.hidden import clean_line
 from mengkeju.lib.textanalysis.normalize import normalize_name
+from mengkeju.notifications.models import NotificationKind
+from mengkeju.notifications.services import notify
 
 from .models import AuditLog, FormSubmission, Organization, Role, User
 
@@ -90,10 +94,22 @@ def organization_create(
 
 
 @transaction.atomic
+def organization_licence_upload(*, organization: Organization, upload, actor: User) -> Organization:
+    """Attach (or replace) the business licence of an organization; ``upload`` is already checked."""
+    old = organization.business_licence.name if organization.business_licence else ""
+    organization.business_licence.save(upload.name, upload, save=False)
+    Organization.objects.filter(pk=organization.pk).update(business_licence=organization.business_licence.name)
+    audit_log_record(
+        actor=actor, action="organization.licence", target=organization, summary=f"licence: {organization.name}"
+    )
+    if old and old != organization.business_licence.name:
+        transaction.on_commit(lambda: organization.business_licence.storage.delete(old))
+    return organization
+
+
+@transaction.atomic
 def organization_verify(*, organization: Organization, actor: User) -> Organization:
-    """Mark an organization verified: a conditional update on ``verified=False``, so two admins acting
-    at once record one decision.  Raises ``ValidationError`` for an enterprise without credit code or
-    an organization verified already."""
+    """Mark an organization verified; its members are notified."""
     if organization.is_enterprise and not organization.credit_code:
         raise ValidationError(
             {"credit_code": _("Add the enterprise's unified social credit code before verifying it.")}
@@ -104,6 +120,12 @@ def organization_verify(*, organization: Organization, actor: User) -> Organizat
     organization.verified = True
     audit_log_record(
         actor=actor, action="organization.verify", target=organization, summary=f"verified {organization.name}"
+    )
+    notify(
+        recipients=User.objects.filter(organization=organization, is_active=True),
+        kind=NotificationKind.ORGANIZATION_VERIFIED,
+        data={"organization": organization.name},
+        url=reverse("accounts:profile"),
     )
     return organization
 
@@ -119,19 +141,25 @@ def user_signup(
     phone: str = "",
     organization: Organization | None = None,
     new_organization: dict | None = None,
+    terms_version: str = "",
+    business_licence=None,
 ) -> User:
     """Create a user who registers a new (unverified) organization, or asks to join an existing one.
 
     Joining is a request: the user has no organization, and so cannot act for it, until a platform
     admin approves (``membership_approve``).  Raises ``ValidationError`` keyed by field (``username``,
     ``organization``, and ``name`` / ``credit_code`` of the new organization), also when a concurrent
-    request took the same user name or organization name first."""
+    request took the same user name or organization name first.  ``terms_version``: the version of the
+    terms and privacy policy the user accepted (recorded with the time).  ``business_licence``: an
+    uploaded file, already checked (``lib.uploads``), stored with a new organization."""
     if role not in (Role.ENTERPRISE, Role.RESEARCHER):
         raise ValueError(f"self sign-up is for enterprise members and researchers, not {role!r}")
     if (organization is None) == (new_organization is None):
         raise ValueError("give exactly one of organization and new_organization")
     if organization is None:
         member_of = organization_create(**new_organization, verified=False)
+        if business_licence is not None:
+            member_of.business_licence.save(business_licence.name, business_licence, save=True)
         requested = None
     else:
         member_of, requested = None, organization
@@ -150,6 +178,8 @@ def user_signup(
         phone=phone,
         organization=member_of,
         requested_organization=requested,
+        terms_version=terms_version,
+        terms_accepted_at=timezone.now() if terms_version else None,
     )
     user.set_password(password)
     user.full_clean(exclude=["password"])
@@ -160,6 +190,14 @@ def user_signup(
         raise ValidationError({"username": _("A user with that username already exists.")}) from None
     user.groups.add(Group.objects.get(name=role))
     return user
+
+
+def _has_url(name: str) -> bool:
+    try:
+        reverse(name)
+    except NoReverseMatch:
+        return False
+    return True
 
 
 @transaction.atomic
@@ -175,6 +213,12 @@ def membership_approve(*, user: User, actor: User) -> User:
         raise ValidationError(_("Someone else decided this request in the meantime."))
     user.organization, user.requested_organization = organization, None
     audit_log_record(actor=actor, action="membership.approve", target=user, summary=f"{user} joins {organization}")
+    notify(
+        recipients=[user],
+        kind=NotificationKind.MEMBERSHIP_APPROVED,
+        data={"organization": organization.name},
+        url=reverse("workbench") if _has_url("workbench") else reverse("accounts:profile"),
+    )
     return user
 
 
@@ -196,5 +240,11 @@ def membership_reject(*, user: User, actor: User, note: str = "") -> User:
         target=user,
         summary=f"{user} not admitted to {organization}",
         note=note,
+    )
+    notify(
+        recipients=[user],
+        kind=NotificationKind.MEMBERSHIP_REFUSED,
+        data={"organization": organization.name, "reason": note.strip()},
+        url=reverse("accounts:profile"),
     )
     return user

@@ -6,7 +6,7 @@ from . import views
 app_name = "accounts"
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path(
@@ -49,5 +49,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("organizations/<int:pk>/verify/", views.organization_verify, name="organization_verify"),
+    path("organizations/<int:pk>/licence/", views.organization_licence, name="organization_licence"),
+    path("organization/licence/", views.organization_licence_upload, name="organization_licence_upload"),
     re_path(r"^members/(?P<pk>\d+)/(?P<decision>approve|reject)/$", views.membership_decide, name="membership_decide"),
 ]

@@ -1,9 +1,13 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -14,7 +18,8 @@ from mengkeju.postings.models import PostingStatus
 from needs.models import TechnicalNeed
 
 from . import services
-from .forms import ProfileForm, SignupForm
+from .forms import LicenceForm, ProfileForm, SignupForm
+from .legal import LEGAL_VERSION
 from .models import IndustryCluster, Organization, User
 
 
@@ -60,8 +65,8 @@ def locked_out(request, credentials=None, *args, **kwargs):
 @require_http_methods(["GET", "POST"])
 def signup(request):
     if request.user.is_authenticated:
-        return redirect("home")
-    form = SignupForm(request.POST or None)
+        return redirect("workbench")
+    form = SignupForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_signup(
@@ -73,11 +78,13 @@ def signup(request):
                 phone=form.cleaned_data["phone"],
                 organization=form.cleaned_data["organization"] if not form.new_organization() else None,
                 new_organization=form.new_organization(),
+                terms_version=LEGAL_VERSION,
+                business_licence=form.cleaned_data.get("business_licence") if form.new_organization() else None,
             )
         except ValidationError as exc:
             # e.g. the same organization registered by another request a moment ago
             form.add_service_errors(exc)
-            return render(request, "accounts/signup.html", {"form": form})
+            return render(request, "accounts/signup.html", {"form": form, "legal_version": LEGAL_VERSION})
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         if form.new_organization():
             messages.info(request, _("Welcome! Your organization will be verified by a platform admin."))
@@ -87,8 +94,82 @@ def signup(request):
                 _("Welcome! A platform admin will confirm that you belong to %(name)s; until then you can browse.")
                 % {"name": user.requested_organization.name},
             )
-        return redirect("home")
-    return render(request, "accounts/signup.html", {"form": form})
+        return redirect("workbench")
+    return render(request, "accounts/signup.html", {"form": form, "legal_version": LEGAL_VERSION})
+
+
+def legal_page(request, page: str):
+    """The terms of service or the privacy policy, in the active language (Chinese unless English)."""
+    language = "en" if (translation.get_language() or "").startswith("en") else "zh-hans"
+    titles = {"terms": _("Terms of service"), "privacy": _("Privacy policy")}
+    return render(
+        request,
+        "pages/legal.html",
+        {"title": titles[page], "body": f"pages/{page}.{language}.html", "version": LEGAL_VERSION},
+    )
+
+
+@login_required
+def organization_licence(request, pk: int):
+    """The business licence file, to platform admins and the organization's own members only (else 404)."""
+    organization = get_object_or_404(Organization, pk=pk)
+    allowed = request.user.is_platform_admin or request.user.organization_id == organization.pk
+    if not allowed or not organization.business_licence:
+        raise Http404
+    licence = organization.business_licence
+    try:
+        handle = licence.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    extension = licence.name.rsplit(".", 1)[-1].lower()
+    content_type = {"pdf": "application/pdf", "png": "image/png"}.get(extension, "image/jpeg")
+    response = FileResponse(handle, content_type=content_type, filename=f"licence-{organization.pk}.{extension}")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def organization_licence_upload(request):
+    """A member of an unverified organization adds its business licence for the admins' verification."""
+    organization = request.user.organization
+    if organization is None:
+        raise PermissionDenied
+    form = LicenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        services.organization_licence_upload(
+            organization=organization, upload=form.cleaned_data["business_licence"], actor=request.user
+        )
+        messages.success(request, _("Business licence uploaded; an admin will look at it."))
+    else:
+        messages.error(request, " ".join(form.errors["business_licence"]))
+    return redirect("accounts:profile")
+
+
+def _use_language(response, language: str):
+    """Switch the site to ``language`` from the next request on (Django's language cookie)."""
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        )
+    return response
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, then the site speaks the user's own language (``User.language``) if they chose one."""
+
+    template_name = "accounts/login.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        return _use_language(response, form.get_user().language)
 
 
 @login_required
@@ -96,10 +177,14 @@ def signup(request):
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Profile saved."))
-        return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+        user = form.save()
+        if user.language:
+            with translation.override(user.language):
+                messages.success(request, _("Profile saved."))
+        else:
+            messages.success(request, _("Profile saved."))
+        return _use_language(redirect("accounts:profile"), user.language)
+    return render(request, "accounts/profile.html", {"form": form, "licence_form": LicenceForm()})
 
 
 @login_required

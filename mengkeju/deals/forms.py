@@ -10,25 +10,33 @@ from mengkeju.postings.models import validate_amount_wan
 class MatchFilterForm(forms.Form):
     """Review queue filters (GET)."""
 
-    cluster = forms.ModelChoiceField(IndustryCluster.objects.all(), required=False, label=_("Industry cluster"))
+    cluster = forms.ModelChoiceField(
+        IndustryCluster.objects.all(), required=False, label=_("Industry cluster"), empty_label=_("All clusters")
+    )
     score_min = forms.FloatField(required=False, min_value=0, max_value=1, label=_("Score from"))
     score_max = forms.FloatField(required=False, min_value=0, max_value=1, label=_("Score up to"))
     age = forms.ChoiceField(
         required=False,
         label=_("Age"),
         choices=[
-            ("", _("Any age")),
+            ("", _("Proposed at any time")),
             ("1", _("Last 24 hours")),
             ("7", _("Last 7 days")),
             ("gt7", _("Older than 7 days")),
             ("gt30", _("Older than 30 days")),
         ],
     )
-    source = forms.ChoiceField(required=False, label=_("Source"), choices=[("", _("Any source")), *MatchSource.choices])
+    source = forms.ChoiceField(
+        required=False, label=_("Source"), choices=[("", _("All sources")), *MatchSource.choices]
+    )
     sort = forms.ChoiceField(
         required=False,
-        label=_("Sort"),
-        choices=[("score", _("Best score first")), ("oldest", _("Oldest first")), ("newest", _("Newest first"))],
+        label=_("Sort by"),
+        choices=[
+            ("score", _("Match score, highest first")),
+            ("oldest", _("Date proposed, oldest first (waiting longest)")),
+            ("newest", _("Date proposed, newest first")),
+        ],
     )
 
     def _valid(self) -> dict:
@@ -53,8 +61,12 @@ class MatchFilterForm(forms.Form):
 
 
 class ExportFilterForm(MatchFilterForm):
-    status = forms.ChoiceField(required=False, label=_("Status"), choices=[("", _("Any status")), *MatchStatus.choices])
-    stage = forms.ChoiceField(required=False, label=_("Deal stage"), choices=[("", _("Any stage")), *DealStage.choices])
+    status = forms.ChoiceField(
+        required=False, label=_("Status"), choices=[("", _("All statuses")), *MatchStatus.choices]
+    )
+    stage = forms.ChoiceField(
+        required=False, label=_("Deal stage"), choices=[("", _("All stages")), *DealStage.choices]
+    )
     created_from = forms.DateField(
         required=False, label=_("Created from"), widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from achievements.models import Achievement
 from matching.models import DealStage, Match
@@ -56,9 +57,10 @@ class ChallengeEntry(TimeStampedModel):
     """A research team takes on a challenge need (揭榜) with one of its achievements and a short proposal."""
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("Submitted")
-        CHOSEN = "chosen", _("Chosen")
-        NOT_CHOSEN = "not_chosen", _("Not chosen")
+        # the words of an entry's state (已提交), not of the column "Submitted" (提交时间)
+        SUBMITTED = "submitted", pgettext_lazy("challenge entry status", "Submitted")
+        CHOSEN = "chosen", pgettext_lazy("challenge entry status", "Chosen")
+        NOT_CHOSEN = "not_chosen", pgettext_lazy("challenge entry status", "Not chosen")
 
     need = models.ForeignKey(
         TechnicalNeed, verbose_name=_("challenge"), on_delete=models.CASCADE, related_name="challenge_entries"

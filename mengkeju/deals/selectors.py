@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -156,6 +156,38 @@ def challenge_board() -> QuerySet:
         .select_related("organization", "cluster")
         .annotate(n_entries=Count("challenge_entries", distinct=True))
         .order_by("deadline", "-published_at", "id")
+    )
+
+
+def challenge_archive() -> QuerySet:
+    """Past challenges: published, closed or expired challenge needs that have a winner or whose deadline
+    passed, most recent first; each with ``winners`` (a list of at most one chosen entry)."""
+    today = timezone.localdate()
+    chosen = ChallengeEntry.objects.filter(status=ChallengeEntry.Status.CHOSEN).select_related(
+        "organization", "achievement"
+    )
+    return (
+        TechnicalNeed.objects.filter(
+            is_challenge=True, status__in=[PostingStatus.PUBLISHED, PostingStatus.CLOSED, PostingStatus.EXPIRED]
+        )
+        .filter(
+            Q(challenge_entries__status=ChallengeEntry.Status.CHOSEN)
+            | Q(deadline__lt=today)
+            | ~Q(status=PostingStatus.PUBLISHED)
+        )
+        .distinct()
+        .select_related("organization", "cluster")
+        .prefetch_related(Prefetch("challenge_entries", queryset=chosen, to_attr="winners"))
+        .order_by("-deadline", "-id")
+    )
+
+
+def challenge_winner(*, need: TechnicalNeed) -> ChallengeEntry | None:
+    """The chosen entry of a challenge (public: the 成交公示), or None."""
+    return (
+        ChallengeEntry.objects.filter(need=need, status=ChallengeEntry.Status.CHOSEN)
+        .select_related("organization", "achievement")
+        .first()
     )
 
 

@@ -53,6 +53,10 @@ def _members(*organization_ids) -> list[User]:
     return list(User.objects.filter(organization_id__in=[o for o in organization_ids if o], is_active=True))
 
 
+def _brokers() -> list[User]:
+    return list(User.objects.filter(groups__name=Role.BROKER, is_active=True).distinct())
+
+
 def _match_data(match: Match) -> dict:
     return {"need": match.need.title, "achievement": match.achievement.title}
 
@@ -228,6 +232,19 @@ def interest_express(*, user: User, posting: Posting, counterpart: Posting, mess
         audit_log_record(
             actor=user, action="match.interest", target=match, summary=f"interest: {need.title} ↔ {achievement.title}"
         )
+        # the other side hears of it on its posting's page; brokers review it in their queue
+        notify(
+            recipients=_members(posting.organization_id),
+            kind=NotificationKind.INTEREST_RECEIVED,
+            data=_match_data(match) | {"organization": str(user.organization)},
+            url=posting.get_absolute_url(),
+        )
+        notify(
+            recipients=_brokers(),
+            kind=NotificationKind.INTEREST_RECEIVED,
+            data=_match_data(match) | {"organization": str(user.organization)},
+            url=_match_url(match),
+        )
     return match
 
 
@@ -316,9 +333,8 @@ def deal_stage_move(
                 u for u in _members(match.need.organization_id, match.achievement.organization_id) if u.pk != user.pk
             ],
             kind=NotificationKind.DEAL_STAGE,
-            data=_match_data(match) | {"stage": stage},
+            data=_match_data(match) | {"stage": stage, "previous_stage": previous},
             url=_match_url(match),
-            email=False,
         )
     return match
 
@@ -412,6 +428,14 @@ def challenge_choose(*, user: User, entry: ChallengeEntry, note: str = "") -> Ma
             kind=NotificationKind.CHALLENGE_CHOSEN,
             data={"need": need.title},
             url=_match_url(match),
+        )
+        # the other entrants learn who won (the winner is also named on the public challenge page)
+        others = ChallengeEntry.objects.filter(need=need).exclude(organization_id=entry.organization_id)
+        notify(
+            recipients=_members(*others.values_list("organization_id", flat=True)),
+            kind=NotificationKind.CHALLENGE_WINNER,
+            data={"need": need.title, "organization": str(entry.organization)},
+            url=reverse("deals:challenge", args=[need.pk]),
         )
     return match
 

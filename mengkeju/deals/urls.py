@@ -16,6 +16,7 @@ urlpatterns = [
     path("board/", views.deal_board, name="board"),
     re_path(r"^interest/(?P<kind>need|achievement)/(?P<pk>\d+)/$", views.interest_express, name="interest"),
     path("challenges/", views.challenge_board, name="challenges"),
+    path("challenges/archive/", views.challenge_archive, name="challenge_archive"),
     path("challenges/<int:pk>/", views.challenge_detail, name="challenge"),
     path("challenges/<int:pk>/enter/", views.challenge_enter, name="challenge_enter"),
     path("challenges/entries/<int:pk>/choose/", views.challenge_choose, name="challenge_choose"),

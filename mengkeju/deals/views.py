@@ -17,6 +17,7 @@ from achievements.models import Achievement
 from matching.models import DealStage, MatchStatus
 from mengkeju.core.services import submission_once
 from mengkeju.messaging import permissions as messaging_permissions
+from mengkeju.postings import permissions as posting_permissions
 from mengkeju.postings import selectors as posting_selectors
 from needs.models import TechnicalNeed
 
@@ -33,7 +34,6 @@ from .forms import (
     MatchFilterForm,
     StageForm,
 )
-from .models import ChallengeEntry
 
 QUEUE_PAGE_SIZE = 50
 
@@ -389,7 +389,23 @@ def interest_express(request, kind: str, pk: int):
 
 def challenge_board(request):
     page = Paginator(selectors.challenge_board(), settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "deals/challenges.html", {"page": page, "today": timezone.localdate()})
+    return render(
+        request,
+        "deals/challenges.html",
+        {
+            "page": page,
+            "today": timezone.localdate(),
+            "can_post": posting_permissions.can_create(request.user, TechnicalNeed),
+        },
+    )
+
+
+def challenge_archive(request):
+    """Past challenges with their winners (public)."""
+    page = Paginator(selectors.challenge_archive(), settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    for need in page:
+        need.winner = need.winners[0] if need.winners else None
+    return render(request, "deals/challenge_archive.html", {"page": page})
 
 
 def challenge_detail(request, pk: int):
@@ -399,6 +415,7 @@ def challenge_detail(request, pk: int):
     can_enter = permissions.can_enter_challenge(user, need) and services.challenge_is_open(need)
     own_entry = next((e for e in entries if user.is_authenticated and e.organization_id == user.organization_id), None)
     achievements = selectors.counterpart_choices(user=user, posting=need)
+    winner = selectors.challenge_winner(need=need)
     return render(
         request,
         "deals/challenge.html",
@@ -407,7 +424,8 @@ def challenge_detail(request, pk: int):
             "entries": entries,
             "is_open": services.challenge_is_open(need),
             # the enterprise may still choose after the deadline (entries close, the choice follows)
-            "awarded": need.challenge_entries.filter(status=ChallengeEntry.Status.CHOSEN).exists(),
+            "winner": winner,
+            "awarded": winner is not None,
             "can_choose": permissions.can_choose_entry(user, need),
             "choose_form": ChooseEntryForm(),
             "entry_form": ChallengeEntryForm(achievements=achievements)

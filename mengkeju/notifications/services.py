@@ -17,12 +17,13 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from mengkeju.core.models import User
 
-from .models import EmailOutbox, Notification, NotificationKind, OutboxStatus, notification_text
+from .models import EmailOutbox, Notification, OutboxStatus, notification_kind_label, notification_text
 
 logger = logging.getLogger(__name__)
 
@@ -35,39 +36,54 @@ def _absolute(url: str) -> str:
     return settings.SITE_URL.rstrip("/") + url if url.startswith("/") else url
 
 
-def _mail(kind: str, data: dict, url: str) -> tuple[str, str]:
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = gettext("[Mengkeju] %(what)s") % {"what": NotificationKind(kind).label}
+def _mail(kind: str, data: dict, url: str, language: str, name: str = "") -> tuple[str, str]:
+    """Subject and body of the e-mail for ``kind`` in ``language`` (``zh-hans`` / ``en``)."""
+    with translation.override(language):
+        subject = gettext("[Mengkeju] %(what)s") % {"what": notification_kind_label(kind)}
         text = notification_text(kind, data)
         body = "\n\n".join(
-            [
+            part
+            for part in [
+                gettext("Hello %(name)s,") % {"name": name} if name else "",
                 text,
                 gettext("Open it on the platform: %(url)s") % {"url": _absolute(url)} if url else "",
+                gettext("You can change the language of these e-mails on your profile: %(url)s")
+                % {"url": _absolute(reverse("accounts:profile"))},
                 gettext("— Mengkeju technology transfer platform"),
             ]
-        ).strip()
+            if part
+        )
     return subject, body
 
 
 def notify(
     *, recipients: Iterable[User], kind: str, data: dict, url: str = "", email: bool = True
 ) -> list[Notification]:
-    """Notify each recipient in the app and (if they have an address) by e-mail, after the commit."""
+    """Tell each recipient about something that concerns them: in the app and (if they have an address and
+    ``email``) by e-mail, sent after the commit.  This is the one helper every feature calls.
+
+    ``recipients``: users (``None``, inactive users and duplicates are skipped).  ``kind``: a
+    ``NotificationKind`` value; its sentence (``NOTIFICATION_TEXTS``) takes its placeholders from ``data``,
+    a JSON-able dict of strings/numbers; codes under ``stage``/``previous_stage``/``posting_kind`` are
+    translated when shown.  ``url``: a site path (``/deals/3/``), made absolute with ``SITE_URL`` in mail.
+
+    The in-app text is rendered when it is shown, in the viewer's active language; the e-mail is rendered
+    now, in each recipient's own language (``User.language``, else ``LANGUAGE_CODE``).  Call it inside the
+    transaction of the decision it reports.  Returns the notifications created."""
     people = {user.pk: user for user in recipients if user is not None and user.is_active}
     if not people:
         return []
-    subject, body = _mail(kind, data, url)
     with transaction.atomic():
         notifications = Notification.objects.bulk_create(
             [Notification(recipient=user, kind=kind, data=data, url=url) for user in people.values()]
         )
         rows = []
         if email:
-            rows = [
-                EmailOutbox(notification=n, to=n.recipient.email, subject=subject, body=body)
-                for n in notifications
-                if n.recipient.email
-            ]
+            for n in notifications:
+                if not n.recipient.email:
+                    continue
+                subject, body = _mail(kind, data, url, n.recipient.preferred_language, name=str(n.recipient))
+                rows.append(EmailOutbox(notification=n, to=n.recipient.email, subject=subject, body=body))
             rows = EmailOutbox.objects.bulk_create(rows)
         ids = [row.pk for row in rows]
         if ids:

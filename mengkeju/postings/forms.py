@@ -89,6 +89,14 @@ class PostingForm(SubmissionTokenMixin, forms.ModelForm):
                 field.max_length = limit
                 field.validators.append(MaxLengthValidator(limit))
                 field.widget.attrs["maxlength"] = str(limit)
+        # an empty choice says what to do, never "---------"
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelMultipleChoiceField | forms.MultipleChoiceField):
+                continue
+            if isinstance(field, forms.ModelChoiceField):
+                field.empty_label = _("Choose…")
+            elif isinstance(field, forms.ChoiceField):
+                field.choices = [(value, _("Choose…") if value == "" else label) for value, label in field.choices]
         self.regions = region_tree()
         field = self.fields["region_code"]
         field.choices = self.regions.choices(empty_label=str(_("— no region —")))

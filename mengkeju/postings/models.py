@@ -217,6 +217,8 @@ class Posting(TimeStampedModel):
     search_tokens = models.TextField(_("search words"), editable=False, blank=True, default="")
     # the title's pinyin sort key (postings.sorting.title_sort_key), for "Title A–Z"
     title_sort = models.CharField(_("title sort key"), max_length=255, editable=False, blank=True, default="")
+    # page views by people outside the owning organization (the owners' workbench shows it)
+    view_count = models.PositiveIntegerField(_("views"), default=0, editable=False)
 
     class Meta:
         abstract = True

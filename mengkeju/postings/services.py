@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -104,7 +105,28 @@ def _transition(*, posting: Posting, name: str, user: User | None, note: str = "
             note=note,
         )
         _after_status_change(posting=posting, previous=transition.sources, name=name)
+        _notify_owners(posting=posting, name=name, note=note)
     return posting
+
+
+def _notify_owners(*, posting: Posting, name: str, note: str) -> None:
+    """A moderator's decision is told to the members who manage the posting (and its author)."""
+    from mengkeju.core.models import User
+    from mengkeju.notifications.models import NotificationKind
+    from mengkeju.notifications.services import notify
+
+    kinds = {"approve": NotificationKind.POSTING_APPROVED, "reject": NotificationKind.POSTING_REJECTED}
+    if name not in kinds:
+        return
+    owners = User.objects.filter(
+        organization_id=posting.organization_id, groups__name=posting.manager_role, is_active=True
+    ).distinct()
+    notify(
+        recipients=[*owners, posting.created_by] if posting.created_by_id else owners,
+        kind=kinds[name],
+        data={"posting_kind": posting.kind, "title": posting.title, "reason": note.strip()},
+        url=posting.get_absolute_url(),
+    )
 
 
 def _after_status_change(*, posting: Posting, previous: tuple[str, ...], name: str) -> None:
@@ -132,6 +154,11 @@ CONTACT_FIELDS = {
     "contact_phone": gettext_lazy("Give a contact phone: the other side needs it after the introduction."),
     "contact_email": gettext_lazy("Give a contact e-mail: the other side needs it after the introduction."),
 }
+
+
+def posting_count_view(*, posting: Posting) -> None:
+    """One more view of a published posting's page (a single UPDATE; ``updated_at`` is left alone)."""
+    type(posting).objects.filter(pk=posting.pk).update(view_count=F("view_count") + 1)
 
 
 def posting_submit(*, posting: Posting, user: User) -> Posting:

@@ -73,6 +73,8 @@ def library(request, kind: PostingKind):
 def detail(request, pk: int, kind: PostingKind):
     posting = selectors.posting_get(model=kind.model, pk=pk, user=request.user)
     can_manage = permissions.can_manage(request.user, posting)
+    if not can_manage and posting.status == "published":
+        services.posting_count_view(posting=posting)
     history = None
     if can_manage or permissions.can_moderate(request.user):
         history = AuditLog.objects.filter(
@@ -124,7 +126,10 @@ def mine(request, kind: PostingKind):
 def create(request, kind: PostingKind):
     if not permissions.can_create(request.user, kind.model):
         raise PermissionDenied
-    form = kind.form_class(request.POST or None, initial=services.contact_defaults(user=request.user))
+    # the challenge board's "post a challenge" opens the need form with the challenge box ticked
+    challenge = request.GET.get("challenge") == "1" and "is_challenge" in kind.form_class.base_fields
+    initial = services.contact_defaults(user=request.user) | ({"is_challenge": True} if challenge else {})
+    form = kind.form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data, modes = form.posting_data()
         try:
@@ -143,7 +148,9 @@ def create(request, kind: PostingKind):
             else:
                 messages.info(request, _("This form was already submitted; here is the draft it created."))
             return redirect(posting or reverse(f"{kind.namespace}:mine"))
-    return render(request, "postings/form.html", kind.context() | {"form": form, "posting": None})
+    return render(
+        request, "postings/form.html", kind.context() | {"form": form, "posting": None, "challenge": challenge}
+    )
 
 
 @login_required

@@ -90,8 +90,9 @@ def test_sign_up_post_approve_and_find(journey, page, live_server):
     page.fill("#id_org_credit_code", journey.credit_code)
     page.fill("#id_password1", "Baotou-Xitu-2026!")
     page.fill("#id_password2", "Baotou-Xitu-2026!")
+    page.check("#id_accept_terms")
     _submit_main_form(page)
-    assert page.url == f"{url}/", page.locator(".errorlist").all_inner_texts()
+    assert page.url == f"{url}/workbench/", page.locator(".errorlist").all_inner_texts()
     user = User.objects.get(username="newcomer")
     assert user.organization == Organization.objects.get(name=journey.org_name, verified=False)
 

@@ -25,6 +25,7 @@ def _signup_data(**extra):
         "password2": NEW_PASSWORD,
         "role": Role.ENTERPRISE,
         "organization_choice": "join",
+        "accept_terms": "on",
         **extra,
     }
 
@@ -36,12 +37,12 @@ def _errors(response) -> str:
 def test_signup_page_renders_for_visitors_and_redirects_members(client_for, anonymous, owner):
     assert client_for(anonymous).get(reverse("accounts:signup")).status_code == 200
     response = client_for(owner).get(reverse("accounts:signup"))
-    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert response.status_code == 302 and response["Location"] == reverse("workbench")
 
 
 def test_joining_an_existing_organization_waits_for_an_admin(client, org_a, admin, client_for):
     response = client.post(reverse("accounts:signup"), _signup_data(organization=org_a.pk))
-    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert response.status_code == 302 and response["Location"] == reverse("workbench")
     user = User.objects.get(username="newcomer")
     assert get_user(client) == user  # logged in straight away, but not yet a member
     assert (user.organization, user.requested_organization, user.roles) == (None, org_a, {Role.ENTERPRISE})

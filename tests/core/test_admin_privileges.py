@@ -40,6 +40,8 @@ def _form_data(client, user, obj) -> dict:
     for bound in form:
         value = bound.value()
         widget = bound.field.widget
+        if isinstance(bound.field, forms.FileField):  # a browser posts no file back unless one is chosen
+            continue
         if isinstance(widget, forms.MultiWidget):
             for i, part in enumerate(widget.decompress(value)):
                 if part is not None:

@@ -51,6 +51,7 @@ def _register(client, name: str, **extra):
             "organization_choice": "register",
             "org_name": name,
             "org_kind": "university",
+            "accept_terms": "on",
             **extra,
         },
     )

@@ -99,6 +99,7 @@ def _signup(username: str, **organization) -> dict:
         "role": Role.ENTERPRISE,
         "organization_choice": "register",
         "org_kind": "enterprise",
+        "accept_terms": "on",
         **organization,
     }
 

@@ -112,7 +112,7 @@ def test_finished_run_is_not_polled_and_history_shows_counts_duration_and_errors
     )
     html = client_for(admin).get(reverse("matching:runs")).content.decode()
     assert "data-status-url" not in html
-    assert "1234" in html and "299/300" in html and "0:01:15" in html and "ValueError: boom" in html
+    assert "1234" in html and "299/300" in html and "耗时 1 分 15 秒" in html and "ValueError: boom" in html
     assert str(admin) in html
 
 

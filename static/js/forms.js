@@ -1,0 +1,87 @@
+/* Mengkeju form helpers. Version 1.0.0 (plain JS, no dependencies). Without JavaScript every field shows.
+ *
+ * 1. Choice groups: a fieldset with data-choice-group="VALUE" inside a form shows only while the radio
+ *    button named by data-choice-name (default "organization_choice") has that value.
+ * 2. Searchable pickers: a <select data-searchable> gets a search box above it that filters its options
+ *    (by any part of the name, case-insensitive).
+ * 3. Toggled fields: an element with data-shown-by="ID" shows only while the checkbox #ID is ticked; a
+ *    form with data-show-pairs="CHECKBOX_ID:ELEMENT_ID ..." does the same for elements it cannot mark
+ *    (the bounty of a need shows only for a challenge).
+ * 4. Folding: <details data-fold-below="820"> starts closed on screens narrower than that many pixels.
+ */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  function choiceGroups() {
+    var groups = document.querySelectorAll("[data-choice-group]");
+    if (!groups.length) return;
+    function update() {
+      groups.forEach(function (group) {
+        var name = group.getAttribute("data-choice-name") || "organization_choice";
+        var checked = document.querySelector("input[name='" + name + "']:checked");
+        group.hidden = !checked || checked.value !== group.getAttribute("data-choice-group");
+      });
+    }
+    document.querySelectorAll("input[type=radio]").forEach(function (radio) {
+      radio.addEventListener("change", update);
+    });
+    update();
+  }
+
+  function searchablePickers() {
+    document.querySelectorAll("select[data-searchable]").forEach(function (select) {
+      var box = document.createElement("input");
+      box.type = "search";
+      box.className = "picker-search";
+      box.placeholder = select.getAttribute("data-search-placeholder") || "";
+      box.setAttribute("aria-label", box.placeholder);
+      box.setAttribute("aria-controls", select.id);
+      select.parentNode.insertBefore(box, select);
+      var options = Array.prototype.slice.call(select.options);
+      box.addEventListener("input", function () {
+        var q = box.value.trim().toLowerCase();
+        var first = null;
+        options.forEach(function (option) {
+          var show = !option.value || !q || option.text.toLowerCase().indexOf(q) !== -1;
+          option.hidden = !show;
+          option.disabled = !show && option.value !== select.value;
+          if (show && option.value && !first) first = option;
+        });
+        if (q && first && (select.selectedIndex <= 0 || select.options[select.selectedIndex].hidden)) {
+          select.value = first.value;
+        }
+      });
+    });
+  }
+
+  function toggle(box, el) {
+    if (!box || !el) return;
+    function update() { el.hidden = !box.checked; }
+    box.addEventListener("change", update);
+    update();
+  }
+
+  function toggledFields() {
+    document.querySelectorAll("[data-shown-by]").forEach(function (el) {
+      toggle(document.getElementById(el.getAttribute("data-shown-by")), el);
+    });
+    document.querySelectorAll("form[data-show-pairs]").forEach(function (form) {
+      form.getAttribute("data-show-pairs").split(/\s+/).forEach(function (pair) {
+        var ids = pair.split(":");
+        if (ids.length === 2) toggle(document.getElementById(ids[0]), document.getElementById(ids[1]));
+      });
+    });
+  }
+
+  function folds() {
+    document.querySelectorAll("details[data-fold-below]").forEach(function (details) {
+      var below = parseInt(details.getAttribute("data-fold-below"), 10) || 820;
+      if (window.innerWidth < below && !details.hasAttribute("data-keep-open")) details.open = false;
+    });
+  }
+
+  function ready() { choiceGroups(); searchablePickers(); toggledFields(); folds(); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
+  else ready();
+})();
