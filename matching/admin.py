@@ -1,9 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from mengkeju.lib.textanalysis import reset_default_analyzer
 
-from .models import IndexedPosting, IndexTerm, Match, MatchOutbox, MatchRun, Synonym
+from . import learning
+from .models import ConceptLink, IndexedPosting, IndexTerm, LearnedModel, Match, MatchOutbox, MatchRun, Synonym
 
 
 @admin.register(Match)
@@ -128,3 +130,39 @@ class MatchOutboxAdmin(ReadOnlyIndexAdmin):
     list_display = ["id", "kind", "posting_id", "status", "attempts", "created_at", "done_at", "last_error"]
     list_filter = ["status", "kind"]
     search_fields = ["=posting_id"]
+
+
+@admin.register(ConceptLink)
+class ConceptLinkAdmin(admin.ModelAdmin):
+    """The concept layer (problem → technology per cluster); every process sees a change on its next match."""
+
+    list_display = ["cluster", "problem", "technology", "note", "active", "updated_at"]
+    list_filter = ["active", "cluster"]
+    list_editable = ["active"]
+    search_fields = ["problem", "technology", "note"]
+
+
+@admin.register(LearnedModel)
+class LearnedModelAdmin(admin.ModelAdmin):
+    """Versions of the calibration and of the generic words; activate one to roll back."""
+
+    list_display = ["kind", "version", "active", "note", "created_at"]
+    list_filter = ["kind", "active"]
+    readonly_fields = ["kind", "version", "params", "metrics", "active", "created_at", "updated_at"]
+    actions = ["activate", "use_shipped_calibration"]
+
+    def has_add_permission(self, request):  # made by full runs and `manage.py learn_matching`
+        return False
+
+    @admin.action(description=_("Make the selected version active (roll back or forward)"))
+    def activate(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one version."), messages.ERROR)
+            return
+        model = learning.learned_model_activate(model=queryset.get())
+        self.message_user(request, _("%(model)s is now active.") % {"model": model})
+
+    @admin.action(description=_("Use the calibration shipped with the code (no learned calibration)"))
+    def use_shipped_calibration(self, request, queryset):
+        learning.calibration_use_shipped()
+        self.message_user(request, _("The shipped calibration is active again."))

@@ -7,6 +7,11 @@ A labeled set is a directory with ``needs.jsonl``, ``achievements.jsonl`` (the i
 * recall@10 — share of the need's graded (≥ 1) achievements in its top 10.
 * MRR — 1 / rank of the first achievement graded ≥ 2 (0 when none is ranked).
 All three are means over the needs that have at least one graded achievement.
+
+The review queue (what a broker sees: the proposals, after the threshold — ``queue_metrics``):
+* queue precision — share of proposals graded ≥ 1;
+* queue recall — share of all graded pairs that are proposed;
+* proposals per need (over all needs of the set) and needs with no proposal.
 """
 
 from __future__ import annotations
@@ -17,6 +22,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+from .calibration import Calibrator, shipped
+from .concepts import ConceptLayer, posting_text, starter_links
+from .generic import general_words, generic_from_postings
+from .ranking import DEFAULT_OPTIONS, Options, rank_need
 from .scoring import Scorer, Side, Stats, Weights, bm25_baseline_rank
 
 # The related clusters of the seed taxonomy, by Chinese name (the database has them as IndustryCluster.related).
@@ -75,6 +84,20 @@ def metrics(rankings: dict[str, list], qrels: dict[str, dict[str, int]], k: int 
     }
 
 
+def queue_metrics(proposals: dict[str, list], qrels: dict[str, dict[str, int]], needs: list[str]) -> dict:
+    """``proposals``: need → proposed achievements; ``needs``: every need of the set."""
+    total = sum(len(proposals.get(n, [])) for n in needs)
+    good = sum(1 for n in needs for a in proposals.get(n, []) if qrels.get(n, {}).get(a, 0) >= 1)
+    graded = sum(1 for n in needs for g in qrels.get(n, {}).values() if g >= 1)
+    return {
+        "queue_precision": good / total if total else 0.0,
+        "queue_recall": good / graded if graded else 0.0,
+        "proposals_per_need": total / len(needs) if needs else 0.0,
+        "needs_without": sum(1 for n in needs if not proposals.get(n)),
+        "proposals": total,
+    }
+
+
 def _num(value):
     return None if value in (None, "") else float(value)
 
@@ -96,6 +119,7 @@ def side_from_record(analyzer, record: dict, key=None, field_weights=None) -> Si
         maturity=record.get("maturity") or None,
         concepts=analyzer.concepts(keywords=keywords, title=text["title"]),
         head_grams=frozenset(analyzer.weighted_grams(keywords=keywords, title=text["title"], description="")),
+        words=frozenset(analyzer.tokens(" ".join([" ".join(keywords), text["title"], text["description"]]))),
     )
 
 
@@ -114,41 +138,78 @@ def evaluate_in_memory(
     related=SEED_RELATED,
     k: int = 10,
     progress: Callable[[str], None] | None = None,
+    options: Options = DEFAULT_OPTIONS,
+    calibrator: Calibrator | None = None,
+    generic: str = "both",
+    links=None,
+    background: list[dict] | None = None,
 ) -> dict:
-    """Score every need against every achievement in memory; the reference the Django command matches."""
+    """Score every need against every achievement in memory; the reference the Django command matches.
+
+    ``generic``: "both" (general list + recognised from the data), "list", "data" or "none";
+    ``links``: concept relations (default: the starter set); ``background``: extra achievement-like
+    records counted only for the generic words (e.g. the CSL test excerpt)."""
     directory = Path(directory)
     needs = read_jsonl(directory / "needs.jsonl")
     achievements = read_jsonl(directory / "achievements.jsonl")
     qrels = read_qrels(directory / "qrels.tsv")
+    calibrator = calibrator or shipped()
 
     docs = [side_from_record(analyzer, a) for a in achievements]
+    need_sides = {n["external_id"]: side_from_record(analyzer, n) for n in needs}
+    generic_words = set()
+    if generic in ("both", "list"):
+        generic_words |= general_words()
+    if generic in ("both", "data"):
+        corpus = [(d.cluster, d.words) for d in docs] + [(s.cluster, s.words) for s in need_sides.values()]
+        corpus += [(r.get("cluster"), analyzer.tokens(posting_text(r))) for r in background or ()]
+        generic_words |= generic_from_postings(corpus)
     stats = Stats.from_sides(docs)
-    scorer = Scorer(stats=stats, related=set(related), **({"weights": weights} if weights else {}))
-    rankings = {}
+    scorer = Scorer(
+        stats=stats, related=set(related), generic=generic_words, **({"weights": weights} if weights else {})
+    )
+    layer = ConceptLayer(starter_links() if links is None else links, analyzer)
+    rankings, proposals, ranked_all = {}, {}, {}
     for need in needs:
-        side = side_from_record(analyzer, need)
+        side = need_sides[need["external_id"]]
         expanded = analyzer.expand(side.terms)
         side.grams = analyzer.expand_grams(side.grams, expanded)
-        q = scorer.query(side, expanded)
-        rankings[need["external_id"]] = [s.key for s in scorer.rank(q, docs, top_k=k)]
+        need_links = layer.expansion(text=posting_text(need), cluster=need.get("cluster"))
+        ranked, _q = rank_need(
+            scorer, side, expanded, docs, calibrator=calibrator, links=need_links, options=options, top_k=k
+        )
+        rankings[need["external_id"]] = [s.key for s in ranked[:k]]
+        proposals[need["external_id"]] = [s.key for s in ranked if s.components["proposed"]]
+        ranked_all[need["external_id"]] = ranked
 
     base_docs = {a["external_id"]: baseline_tokens(analyzer, a) for a in achievements}
     base_rankings = {
         n["external_id"]: [key for key, _ in bm25_baseline_rank(baseline_tokens(analyzer, n), base_docs, top_k=k)]
         for n in needs
     }
+    need_ids = [n["external_id"] for n in needs]
     return {
-        "matcher": metrics(rankings, qrels, k),
+        "matcher": {**metrics(rankings, qrels, k), **queue_metrics(proposals, qrels, need_ids)},
         "bm25": metrics(base_rankings, qrels, k),
         "rankings": rankings,
+        "proposals": proposals,
+        "ranked": ranked_all,
         "bm25_rankings": base_rankings,
         "qrels": qrels,
     }
 
 
 def format_table(result: dict) -> str:
+    """The ranking metrics of the matcher and BM25, then the matcher's review queue."""
     rows = [("", "nDCG@10", "recall@10", "MRR")]
     for name in ("matcher", "bm25"):
         m = result[name]
         rows.append((name, f"{m['ndcg@10']:.4f}", f"{m['recall@10']:.4f}", f"{m['mrr']:.4f}"))
-    return "\n".join(f"{r[0]:<10}{r[1]:>10}{r[2]:>12}{r[3]:>10}" for r in rows)
+    lines = [f"{r[0]:<10}{r[1]:>10}{r[2]:>12}{r[3]:>10}" for r in rows]
+    m = result["matcher"]
+    if "queue_precision" in m:
+        lines.append(
+            f"queue: precision {m['queue_precision']:.4f}, recall {m['queue_recall']:.4f}, "
+            f"{m['proposals_per_need']:.2f} proposals per need, {m['needs_without']} needs without a proposal"
+        )
+    return "\n".join(lines)

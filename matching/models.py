@@ -357,3 +357,66 @@ class IndexKindStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.postings}"
+
+
+# --- what the matcher knows beyond words (edited by admins, or learned; matching.knowledge) --------
+
+
+class ConceptLink(TimeStampedModel):
+    """A problem → technology relation of the concept layer (``matching.concepts``): when a need of
+    ``cluster`` (Chinese name, ``*`` = every cluster) mentions the problem, achievements naming the
+    technology are looked for. Edited by admins; the starter set comes from ``matching/data/concepts.tsv``."""
+
+    cluster = models.CharField(
+        _("industry cluster"), max_length=40, default="*", help_text=_("Chinese name, or * for every cluster")
+    )
+    problem = models.CharField(
+        _("problem cues"),
+        max_length=200,
+        help_text=_("Cue groups separated by spaces, alternatives by | — e.g. 路面|沥青 裂|坑槽|冻融"),
+    )
+    technology = models.CharField(
+        _("technology terms"), max_length=300, help_text=_("Separated by 、 — e.g. 沥青改性、抗冻融")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("concept link")
+        verbose_name_plural = _("concept links")
+        ordering = ["cluster", "problem"]
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "problem", "technology"], name="matching_conceptlink_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.cluster}] {self.problem} → {self.technology}"
+
+
+class LearnedModel(TimeStampedModel):
+    """A versioned model the matcher learned: the calibration (score → probability a broker approves, with
+    the proposal threshold) or the generic words recognised from the data. One of each kind is active;
+    activating an older one rolls back."""
+
+    class Kind(models.TextChoices):
+        CALIBRATION = "calibration", _("Calibration and re-ranking weights")
+        GENERIC = "generic", _("Generic words recognised from the data")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    version = models.CharField(_("version"), max_length=60)
+    params = models.JSONField(_("parameters"), default=dict)
+    metrics = models.JSONField(_("measured"), default=dict, blank=True)
+    active = models.BooleanField(_("active"), default=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("learned model")
+        verbose_name_plural = _("learned models")
+        ordering = ["kind", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "version"], name="matching_learnedmodel_unique_version"),
+            models.UniqueConstraint(fields=["kind"], condition=Q(active=True), name="matching_learnedmodel_one_active"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.version}{' ✓' if self.active else ''}"

@@ -145,7 +145,7 @@ def match_run_prepare(*, run_id: int, chunk_size: int | None = None) -> list[int
     lock, so a prepare delivered again after its worker died (before or after any step) creates them
     when they are missing and otherwise only returns the ones not done. The index refresh itself is
     incremental (postings already indexed by this analyser are skipped), so a repeat resumes it."""
-    from . import index, services
+    from . import index, learning, services
 
     now = timezone.now()
     MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.QUEUED).update(
@@ -159,6 +159,7 @@ def match_run_prepare(*, run_id: int, chunk_size: int | None = None) -> list[int
             services.index_refresh(kind=kind)
             _touch(run_id)
             index.stats_rebuild(kind)  # exact document frequencies for the whole run
+        learning.generic_refresh()  # generic words recognised from the data, for the whole run
         size = chunk_size or chunk_size_default()
         ids = list(TechnicalNeed.objects.filter(status="published").order_by("pk").values_list("pk", flat=True))
         plan = chunk_plan(ids, size)
@@ -214,7 +215,7 @@ def match_run_chunk(*, run_id: int, number: int, top_k: int | None = None) -> Ch
     ranked, errors = [], []
     for need_id in chunk.need_ids:
         try:
-            ranked.append(rank_for(kind=PostingKind.NEED, posting_id=need_id, top_k=top_k))
+            ranked.append((need_id, rank_for(kind=PostingKind.NEED, posting_id=need_id, top_k=top_k)))
         except Exception as exc:  # one bad posting must not stop the run; recorded on the chunk and run
             logger.exception("matching need %s failed", need_id)
             errors.append({"need": need_id, "error": f"{type(exc).__name__}: {exc}"[:300]})
@@ -224,8 +225,8 @@ def match_run_chunk(*, run_id: int, number: int, top_k: int | None = None) -> Ch
         fresh = MatchRunChunk.objects.select_for_update().get(pk=chunk.pk)
         if fresh.done_at is not None:
             return ChunkResult()  # another delivery finished it first
-        for pairs in ranked:
-            saved = proposals_save(pairs=pairs)
+        for need_id, pairs in ranked:
+            saved = proposals_save(pairs=pairs, need_id=need_id)  # also withdraws what no longer qualifies
             result.created += saved.created
             result.updated += saved.updated
         fresh.done_at = timezone.now()

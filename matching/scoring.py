@@ -20,7 +20,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-ALGORITHM_VERSION = "bm25f-grams-1"
+ALGORITHM_VERSION = "bm25f-grams-evidence-2"
+
+# where a query word comes from
+WORD, SYNONYM, LINK, FEEDBACK = "word", "synonym", "link", "feedback"
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,10 @@ class Weights:
     maturity: dict = field(default_factory=lambda: {"实验室": -0.02, "小试": 0.0, "中试": 0.01, "产业化": 0.02})
     min_term_idf: float = 0.0
     query_power: float = 0.7  # query term weight → weight ** power (< 1 dampens words repeated in the need)
+    link_factor: float = 1.0  # weight of words brought in by the concept layer (× their LINK_WEIGHT)
+    feedback_terms: int = 12  # pseudo-relevance feedback: words taken from the best achievements
+    feedback_docs: int = 3  # … from this many of the first ranking's best
+    feedback_weight: float = 0.6  # weight of the heaviest feedback word (a title word weighs 2)
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -62,6 +69,8 @@ class Side:
     concepts: list[dict[str, float]] = field(default_factory=list)
     # bigrams of keywords and title only: what the index stores, and what bigram document frequencies count
     head_grams: frozenset[str] = frozenset()
+    # the whole words of the posting (no sub-words): only these can be evidence of a shared concept
+    words: frozenset[str] = frozenset()
 
     @property
     def length(self) -> float:
@@ -112,6 +121,8 @@ class Query:
     term_max: float
     gram_max: float
     concepts: list[tuple[float, list[tuple[str, float, list[str]]]]]  # (weight, [(term, factor, bigrams)])
+    origin: dict[str, str] = field(default_factory=dict)  # term → WORD / SYNONYM / LINK / FEEDBACK
+    links: dict[str, dict] = field(default_factory=dict)  # LINK term → {"problem", "technology"}
 
 
 @dataclass
@@ -138,16 +149,50 @@ class Scorer:
         stats: Stats,
         related: set[tuple[str, str]] = frozenset(),
         weights: Weights = DEFAULT_WEIGHTS,
+        generic: frozenset[str] | set[str] = frozenset(),
     ):
         self.stats = stats
         self.related = {related_key(a, b) for a, b in related}
         self.w = weights
+        self.generic = frozenset(generic)
+
+        self._generic_cache: dict[str, bool] = {}
+
+    def is_generic(self, term: str) -> bool:
+        """Generic, or a compound of generic words only (智能控制 = 智能 + 控制)."""
+        if term in self.generic:
+            return True
+        hit = self._generic_cache.get(term)
+        if hit is None:
+            hit = any(
+                term[:i] in self.generic and (term[i:] in self.generic or self.is_generic(term[i:]))
+                for i in range(2, len(term) - 1)
+            )
+            self._generic_cache[term] = hit
+        return hit
+
+    def is_evidence_word(self, term: str) -> bool:
+        """A word that can show a shared concept: not generic, not a one-character fragment."""
+        return len(term) >= 2 and not self.is_generic(term)
 
     # -- preparing the need
 
-    def query(self, side: Side, expanded: dict[str, tuple[float, str | None]]) -> Query:
+    def query(
+        self,
+        side: Side,
+        expanded: dict[str, tuple[float, str | None]],
+        *,
+        links: dict[str, tuple[float, dict]] | None = None,
+        feedback: dict[str, float] | None = None,
+    ) -> Query:
+        """The need as a query: its words and synonyms (``expanded``), plus words of the concept layer
+        (``links``: word → (weight, relation)) and of pseudo-relevance feedback (``feedback``: word →
+        weight) where the need does not have them already. Only the need's own words set the normaliser
+        (a perfect achievement), so the extra words can only add to a score."""
         st = self.stats
         terms = {}
+        origin = {}
+        link_info = {}
         term_max = 0.0
         for term, (qw, source) in sorted(expanded.items()):
             qw = qw**self.w.query_power
@@ -156,8 +201,23 @@ class Scorer:
             if idf <= self.w.min_term_idf:
                 continue
             terms[term] = (qw, idf, source)
+            origin[term] = WORD if source is None else SYNONYM
             if source is None:
                 term_max += qw * idf * (self.w.k1 + 1)
+        for term, (qw, info) in sorted((links or {}).items()):
+            if term in terms and origin[term] == WORD:
+                continue
+            qw = (qw * self.w.link_factor) ** self.w.query_power
+            if qw <= 0:
+                continue
+            terms[term] = (qw, st.idf(st.df.get(term, 0)), None)
+            origin[term] = LINK
+            link_info[term] = info
+        for term, qw in sorted((feedback or {}).items()):
+            if term in terms or qw <= 0:
+                continue
+            terms[term] = (qw**self.w.query_power, st.idf(st.df.get(term, 0)), None)
+            origin[term] = FEEDBACK
         grams = {}
         gram_max = 0.0
         for gram, qw in sorted(side.grams.items()):
@@ -171,7 +231,32 @@ class Scorer:
             weight = max(st.idf(st.df.get(t, 0)) for t in best)
             variants = [(t, f, _bigrams(t)) for t, f in sorted(concept.items())]
             concepts.append((weight, variants))
-        return Query(side, terms, grams, term_max or 1.0, gram_max or 1.0, concepts)
+        return Query(side, terms, grams, term_max or 1.0, gram_max or 1.0, concepts, origin, link_info)
+
+    def feedback(self, q: Query, docs: list[Side]) -> dict[str, float]:
+        """Pseudo-relevance feedback (Rocchio/RM3 style, from the first ranking's best achievements):
+        the ``feedback_terms`` words with the highest tf × idf summed over ``docs`` (whole, specific words
+        the query does not have), weighted so the heaviest gets ``feedback_weight``. Source of the method:
+        Lavrenko & Croft, relevance models (SIGIR 2001); Rocchio (1971)."""
+        if not docs or self.w.feedback_terms <= 0:
+            return {}
+        st = self.stats
+        scores: dict[str, float] = {}
+        for doc in docs:
+            length = doc.length or 1.0
+            for word in doc.words:
+                if word in q.terms or not self.is_evidence_word(word):
+                    continue
+                tf = doc.terms.get(word, 0.0)
+                df = st.df.get(word, 0)
+                if tf <= 0 or df < 2:  # a word of one posting only says nothing about others
+                    continue
+                scores[word] = scores.get(word, 0.0) + tf / length * st.idf(df)
+        best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[: self.w.feedback_terms]
+        if not best:
+            return {}
+        top = best[0][1]
+        return {word: self.w.feedback_weight * value / top for word, value in best}
 
     def coverage(self, q: Query, doc: Side) -> float:
         """Share of the need's keywords (idf-weighted) that the achievement mentions in some form: a word,
@@ -212,6 +297,8 @@ class Scorer:
         # only the words both share, in the query's (sorted) order: the same sums as a loop over every
         # query word, in a fraction of the time (queries expand to hundreds of words and bigrams)
         doc_terms = doc.terms
+        need_words, doc_words, origin = q.side.words, doc.words, q.origin
+        evidence = []
         for term in sorted(q.terms.keys() & doc_terms.keys()):
             qw, idf, source = q.terms[term]
             tf = doc_terms[term]
@@ -219,8 +306,19 @@ class Scorer:
                 continue
             c = qw * idf * self._bm25(tf, length, st.avg_length)
             term_sum += c
+            kind = origin.get(term, WORD)
+            if (
+                kind != FEEDBACK
+                and term in doc_words
+                and (kind != WORD or term in need_words)
+                and self.is_evidence_word(term)
+            ):
+                evidence.append((term, kind, idf))
             if explain:
-                terms.append({"term": term, "via": source, "contribution": c})
+                item = {"term": term, "via": source, "contribution": c, "kind": kind}
+                if kind == LINK:
+                    item.update(q.links.get(term) or {})
+                terms.append(item)
         gram_sum = 0.0
         grams = []
         glength = doc.gram_length
@@ -248,7 +346,7 @@ class Scorer:
         cov = 1 - self.w.coverage_share + self.w.coverage_share * coverage
         for item in terms + grams:
             item["contribution"] *= cov
-        return raw, term_norm, gram_norm, coverage, terms, grams
+        return raw, term_norm, gram_norm, coverage, terms, grams, evidence
 
     def cluster_relation(self, a: str | None, b: str | None) -> tuple[str, float]:
         if a and b and a == b:
@@ -296,6 +394,11 @@ class Scorer:
         raw = self.lexical(q, doc, explain=False)[0]
         return self._combine(q, doc, raw)[0]
 
+    def score_and_evidence(self, q: Query, doc: Side) -> tuple[float, list]:
+        """The score and the evidence [(word, kind, idf)] without the explanation."""
+        lex = self.lexical(q, doc, explain=False)
+        return self._combine(q, doc, lex[0])[0], lex[6]
+
     def _combine(self, q: Query, doc: Side, raw: float):
         lexical = raw**self.w.lexical_power if raw > 0 else 0.0
         relation, cluster_factor = self.cluster_relation(q.side.cluster, doc.cluster)
@@ -305,7 +408,7 @@ class Scorer:
         return round(score, 6), lexical, relation, cluster_factor, signals, compat_factor
 
     def score(self, q: Query, doc: Side) -> Scored:
-        raw, term_norm, gram_norm, coverage, terms, grams = self.lexical(q, doc)
+        raw, term_norm, gram_norm, coverage, terms, grams, evidence = self.lexical(q, doc)
         score, lexical, relation, cluster_factor, signals, compat_factor = self._combine(q, doc, raw)
         terms.sort(key=lambda t: (-t["contribution"], t["term"]))
         grams.sort(key=lambda g: (-g["contribution"], g["gram"]))
@@ -320,10 +423,18 @@ class Scorer:
             "lexical": round(lexical, 6),
             "cluster_factor": cluster_factor,
             "compatibility_factor": round(compat_factor, 6),
+            "evidence": len(evidence),
+            "evidence_idf": round(sum(e[2] for e in evidence), 4),
+            "link_evidence": sum(1 for e in evidence if e[1] == LINK),
         }
+        evident = {e[0] for e in evidence}
+        for item in terms:
+            item["evidence"] = item["term"] in evident
         explanation = {
-            "shared_terms": [t for t in terms if t["via"] is None],
-            "synonym_terms": [t for t in terms if t["via"] is not None],
+            "shared_terms": [t for t in terms if t["kind"] == WORD],
+            "synonym_terms": [t for t in terms if t["kind"] == SYNONYM],
+            "link_terms": [t for t in terms if t["kind"] == LINK],
+            "feedback_terms": [t for t in terms if t["kind"] == FEEDBACK],
             "shared_grams": grams,
             "cluster": {"need": q.side.cluster, "achievement": doc.cluster, "relation": relation},
             "compatibility": signals,

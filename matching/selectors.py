@@ -46,7 +46,7 @@ def synonym_list(*, search: str = ""):
 
 def proposals_for_posting(*, posting, statuses=(MatchStatus.PROPOSED,)):
     """Matches of one posting, best first, with the other side loaded."""
-    from .services import PostingKind, kind_of
+    from .indexing import PostingKind, kind_of
 
     if kind_of(posting) == PostingKind.NEED:
         qs = Match.objects.filter(need=posting).select_related("achievement", "achievement__organization")

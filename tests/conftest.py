@@ -200,6 +200,7 @@ def seed_reference_data() -> None:
     importlib.import_module("mengkeju.core.migrations.0002_seed_clusters_and_modes").forward(apps, None)
     importlib.import_module("matching.migrations.0003_seed_synonyms").forward(apps, None)
     importlib.import_module("mengkeju.regions.migrations.0002_seed_inner_mongolia").forward(apps, None)
+    importlib.import_module("matching.migrations.0011_seed_concept_links").forward(apps, None)
     reset_default_analyzer()
 
 

@@ -9,8 +9,9 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from matching import explain as plain
 from matching import selectors
-from matching.models import MatchStatus
+from matching.models import Match, MatchStatus
 from matching.services import PostingKind, kind_of
 from mengkeju.deals import highlight
 from mengkeju.deals import permissions as deal_permissions
@@ -114,7 +115,33 @@ def posting_matches(posting, user) -> dict:
                 "explanation": explain(explanation, short=role == "review"),
             }
         )
-    return {"role": role, "rows": rows, "kind": kind, "limit": REVIEW_LIMIT}
+    panel = {"role": role, "rows": rows, "kind": kind, "limit": REVIEW_LIMIT}
+    open_or_approved = (MatchStatus.PROPOSED, MatchStatus.APPROVED)
+    if (
+        role == "member"
+        and not rows
+        and kind == PostingKind.NEED
+        and posting.status == "published"
+        and not Match.objects.filter(need=posting, status__in=open_or_approved).exists()
+    ):
+        # nothing found by the matcher at all: say so, and say what would help
+        from matching.diagnosis import need_diagnosis_for_posting
+
+        panel["no_match_yet"] = True
+        panel["diagnosis"] = need_diagnosis_for_posting(posting)
+    return panel
+
+
+@register.filter
+def plain_explanation(explanation) -> list[str]:
+    """Why a pair was proposed, in sentences (``matching.explain``)."""
+    return plain.plain_explanation(explanation)
+
+
+@register.filter
+def score_details(components) -> list[tuple[str, str]]:
+    """A match's numbers with readable labels, for brokers (``matching.explain``)."""
+    return plain.score_details(components)
 
 
 @register.filter

@@ -130,6 +130,8 @@ def create(request, kind: PostingKind):
     challenge = request.GET.get("challenge") == "1" and "is_challenge" in kind.form_class.base_fields
     initial = services.contact_defaults(user=request.user) | ({"is_challenge": True} if challenge else {})
     form = kind.form_class(request.POST or None, initial=initial)
+    if _preview(request, kind):
+        return _render_form(request, kind, form, None, challenge=challenge)
     if request.method == "POST" and form.is_valid():
         data, modes = form.posting_data()
         try:
@@ -148,9 +150,7 @@ def create(request, kind: PostingKind):
             else:
                 messages.info(request, _("This form was already submitted; here is the draft it created."))
             return redirect(posting or reverse(f"{kind.namespace}:mine"))
-    return render(
-        request, "postings/form.html", kind.context() | {"form": form, "posting": None, "challenge": challenge}
-    )
+    return _render_form(request, kind, form, None, challenge=challenge)
 
 
 @login_required
@@ -165,6 +165,8 @@ def edit(request, pk: int, kind: PostingKind):
         )
         return redirect(posting)
     form = kind.form_class(request.POST or None, instance=kind.model.objects.get(pk=posting.pk))
+    if _preview(request, kind):
+        return _render_form(request, kind, form, posting)
     if request.method == "POST" and form.is_valid():
         data, modes = form.posting_data()
         try:
@@ -174,7 +176,24 @@ def edit(request, pk: int, kind: PostingKind):
         else:
             messages.success(request, _("Changes saved."))
             return redirect(posting)
-    return render(request, "postings/form.html", kind.context() | {"form": form, "posting": posting})
+    return _render_form(request, kind, form, posting)
+
+
+def _preview(request, kind: PostingKind) -> bool:
+    """The need form's "check how well it will match" button: show the diagnosis, save nothing."""
+    return request.method == "POST" and kind.name == "need" and "preview" in request.POST
+
+
+def _render_form(request, kind: PostingKind, form, posting, *, challenge: bool = False):
+    context = kind.context() | {"form": form, "posting": posting, "challenge": challenge}
+    if kind.name == "need":
+        from matching.diagnosis import need_diagnosis_for_posting, need_diagnosis_from_form
+
+        if request.method == "POST":
+            context["diagnosis"] = need_diagnosis_from_form(request.POST)
+        elif posting is not None:
+            context["diagnosis"] = need_diagnosis_for_posting(posting)
+    return render(request, "postings/form.html", context)
 
 
 ACTION_MESSAGES = {

@@ -140,11 +140,11 @@ def test_a_chunk_that_failed_half_way_leaves_no_proposals_and_its_redelivery_cou
 
     real_save, calls = services.proposals_save, []
 
-    def dies_on_the_second_need(*, pairs):
+    def dies_on_the_second_need(*, pairs, **kwargs):
         calls.append(1)
         if len(calls) == 2:
             raise SystemExit("worker killed")  # not an Exception: like a killed process, nothing is caught
-        return real_save(pairs=pairs)
+        return real_save(pairs=pairs, **kwargs)
 
     monkeypatch.setattr(services, "proposals_save", dies_on_the_second_need)
     with pytest.raises(SystemExit):

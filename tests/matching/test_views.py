@@ -240,8 +240,11 @@ def test_matches_panel_by_role(matched, cast, client_for):
     for who in ("owner", "colleague"):
         html = _panel(client_for(cast[who]), need_url)
         assert "乳腺炎在线检测装置" in html and "挤奶机器人" not in html and "乳品冷链" not in html, who
-        assert "乳房炎 · 0.410" in html and "乳腺炎 ≈ 乳房炎" in html  # terms with their weights
-        assert "技术服务" in html and "+0.03" in html and "中试" in html  # compatibility signals
+        # plain language, no weights and no internal keys
+        assert "共同关键词：乳房炎" in html and "近义：乳房炎 ≈ 乳腺炎" in html
+        assert "合作方式一致（技术服务）" in html and "成熟度：中试" in html
+        assert "报价 80 万元在预算 120 万元以内" in html
+        assert "0.410" not in html and "+0.03" not in html and "verdict" not in html
     # the university's researcher sees the approved match on the achievement's page
     html = _panel(client_for(cast["researcher"]), achievement_url)
     assert "奶牛乳房炎早期发现" in html and reverse("needs:detail", args=[need.pk]) in html

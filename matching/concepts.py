@@ -1,0 +1,141 @@
+"""The concept layer: problem → technology relations, per industry cluster — pure Python, no Django.
+
+Enterprises describe symptoms (一开春路面就裂缝、坑槽; 冬天烧煤多、屋里还冷), researchers name technologies
+(沥青抗冻融改性; 空气源热泵、建筑保温). A relation says: when a need of a cluster mentions the problem, the
+technology words are worth looking for in achievements. It is data: a starter set written from general
+domain knowledge (``matching/data/concepts.tsv``, seeded into the ``ConceptLink`` table), edited by admins.
+
+A relation has
+
+* ``cluster`` — the need's industry cluster (Chinese name) it applies to, or ``"*"`` for every cluster;
+* ``problem`` — cue groups separated by spaces, alternatives inside a group by ``|``
+  (``路面|沥青 裂|坑槽|冻融``); it applies when every group has an alternative somewhere in the need's
+  title, keywords or description (normalised substrings, so it does not depend on word segmentation);
+* ``technology`` — the technology terms, separated by ``、`` (or spaces / commas).
+
+``ConceptLayer.expansion`` turns the relations that apply to a need into extra query words (the words of
+the technology terms, at ``LINK_WEIGHT``) remembering the relation for the explanation
+(``路面、裂 → 沥青改性``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data" / "concepts.tsv"
+ANY_CLUSTER = "*"
+# weight of a technology word brought in by a relation (a keyword weighs 3, a title word 2)
+LINK_WEIGHT = 2.0
+_SPLIT_TECH = re.compile(r"[、,，;；\s]+")
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").lower().strip()
+
+
+@dataclass(frozen=True)
+class ConceptLink:
+    cluster: str
+    problem: str
+    technology: str
+    note: str = ""
+    key: object = None
+
+    def groups(self) -> list[list[str]]:
+        return [[_norm(a) for a in group.split("|") if a.strip()] for group in _norm(self.problem).split()]
+
+    def technologies(self) -> list[str]:
+        return [t for t in (_norm(x) for x in _SPLIT_TECH.split(self.technology)) if t]
+
+    def problem_hits(self, text: str) -> list[str] | None:
+        """The cue of each group found in ``text`` (normalised), or None when a group has none."""
+        hits = []
+        for group in self.groups():
+            found = next((cue for cue in group if cue in text), None)
+            if found is None:
+                return None
+            hits.append(found)
+        return hits or None
+
+
+def problem_errors(problem: str) -> str | None:
+    """Why a problem cue text cannot be used (for forms), or None."""
+    groups = [g for g in _norm(problem).split() if g]
+    if not groups:
+        return "empty"
+    if any(not [a for a in g.split("|") if a] for g in groups):
+        return "empty alternative"
+    return None
+
+
+def starter_links(path: Path = DATA) -> list[ConceptLink]:
+    """The starter set shipped with the code."""
+    links = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = [p.strip() for p in line.rstrip("\n").split("\t")]
+            if len(parts) >= 3 and parts[1] and parts[2]:
+                links.append(
+                    ConceptLink(parts[0] or ANY_CLUSTER, parts[1], parts[2], parts[3] if len(parts) > 3 else "")
+                )
+    return links
+
+
+class ConceptLayer:
+    """Relations ready to apply; ``analyzer`` cuts technology terms into the words the index holds."""
+
+    def __init__(self, links: Iterable[ConceptLink], analyzer, *, weight: float = LINK_WEIGHT):
+        self.links = list(links)
+        self.analyzer = analyzer
+        self.weight = weight
+        self._tech_words: dict[str, list[str]] = {}
+
+    def tech_words(self, term: str) -> list[str]:
+        if term not in self._tech_words:
+            words = [w for w in self.analyzer.tokens(term) if len(w) >= 2]
+            self._tech_words[term] = words or ([term] if len(term) >= 2 else [])
+        return self._tech_words[term]
+
+    def applying(self, *, text: str, cluster: str | None) -> list[tuple[ConceptLink, list[str]]]:
+        """Relations whose problem the text mentions: [(link, cues found)]."""
+        text = _norm(text)
+        out = []
+        for link in self.links:
+            if link.cluster not in (ANY_CLUSTER, cluster):
+                continue
+            hits = link.problem_hits(text)
+            if hits:
+                out.append((link, hits))
+        return out
+
+    def expansion(self, *, text: str, cluster: str | None) -> dict[str, tuple[float, dict]]:
+        """Query words from the relations that apply: word → (weight, {"problem", "technology"})."""
+        out: dict[str, tuple[float, dict]] = {}
+        for link, hits in self.applying(text=text, cluster=cluster):
+            problem = "、".join(dict.fromkeys(hits))
+            for term in link.technologies():
+                for word in self.tech_words(term):
+                    if word not in out:
+                        out[word] = (self.weight, {"problem": problem, "technology": term})
+        return out
+
+    def suggestions(self, *, text: str, cluster: str | None) -> list[dict]:
+        """For the need form: the relations that apply, as {"problem", "technologies"} (what the matcher
+        understood and which technology keywords would help)."""
+        return [
+            {"problem": "、".join(dict.fromkeys(hits)), "technologies": link.technologies()}
+            for link, hits in self.applying(text=text, cluster=cluster)
+        ]
+
+
+def posting_text(record: dict) -> str:
+    keywords = record.get("keywords") or []
+    if isinstance(keywords, str):
+        keywords = [keywords]
+    return " ".join([record.get("title") or "", " ".join(keywords), record.get("description") or ""])

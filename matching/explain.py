@@ -1,0 +1,123 @@
+"""A match's explanation in plain language, and its numbers with labels a person can read.
+
+``plain_explanation(explanation)`` → sentences such as
+"共同关键词：颗粒硅、流化床", "近义：粒状多晶硅 ≈ 颗粒硅", "问题–技术关联：路面、裂 → 沥青改性",
+"合作方式一致（技术转让）", "报价 120 万元在预算 300 万元以内", "成熟度：中试" — never an internal key.
+
+``score_details(components)`` → [(label, value text)] for the brokers' folded "score details" panel;
+keys it does not know are left out.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+MAX_TERMS = 6
+
+
+def _number(value) -> str:
+    if value is None:
+        return "—"
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _terms(items, *, evidence_only: bool = True) -> list[dict]:
+    if not isinstance(items, list):
+        return []
+    out = [
+        t
+        for t in items
+        if isinstance(t, dict) and isinstance(t.get("term"), str) and (t.get("evidence", True) or not evidence_only)
+    ]
+    return out[:MAX_TERMS]
+
+
+def plain_explanation(explanation: dict) -> list[str]:
+    """Sentences explaining why a pair was proposed, most telling first."""
+    explanation = explanation if isinstance(explanation, dict) else {}
+    sentences = []
+    shared = _terms(explanation.get("shared_terms"))
+    if shared:
+        sentences.append(_("Shared keywords: %(terms)s") % {"terms": "、".join(t["term"] for t in shared)})
+    synonyms = [t for t in _terms(explanation.get("synonym_terms")) if isinstance(t.get("via"), str)]
+    if synonyms:
+        pairs = "、".join(f"{t['via']} ≈ {t['term']}" for t in synonyms)
+        sentences.append(_("Similar terms: %(pairs)s") % {"pairs": pairs})
+    links: dict[str, list[str]] = {}  # problem → technologies, in order
+    for t in _terms(explanation.get("link_terms")):
+        technologies = links.setdefault(str(t.get("problem") or ""), [])
+        technology = str(t.get("technology") or t["term"])
+        if technology not in technologies:
+            technologies.append(technology)
+    if links:
+        text = "；".join(f"{problem} → {'、'.join(techs)}" for problem, techs in links.items())
+        sentences.append(_("Problem–technology link: %(links)s") % {"links": text})
+    signals = explanation.get("compatibility")
+    for signal in signals if isinstance(signals, list) else []:
+        if not isinstance(signal, dict):
+            continue
+        name = signal.get("signal")
+        if name == "cooperation_modes":
+            common = signal.get("common") or []
+            if common:
+                sentences.append(_("Cooperation mode in common (%(modes)s)") % {"modes": "、".join(common)})
+            else:
+                sentences.append(_("No cooperation mode in common"))
+        elif name == "budget":
+            params = {"price": _number(signal.get("price")), "budget": _number(signal.get("budget_max"))}
+            verdict = signal.get("verdict")
+            if verdict == "within":
+                sentences.append(_("Asking price %(price)s (10k CNY) within the budget of %(budget)s") % params)
+            elif verdict == "far_over":
+                text = _("Asking price %(price)s (10k CNY) more than twice the budget of %(budget)s")
+                sentences.append(text % params)
+            else:
+                sentences.append(_("Asking price %(price)s (10k CNY) above the budget of %(budget)s") % params)
+        elif name == "maturity" and signal.get("maturity"):
+            sentences.append(_("Maturity: %(maturity)s") % {"maturity": signal["maturity"]})
+    cluster = explanation.get("cluster")
+    relation = cluster.get("relation") if isinstance(cluster, dict) else None
+    if relation == "same":
+        sentences.append(_("Same industry cluster"))
+    elif relation == "related":
+        sentences.append(_("Related industry clusters"))
+    return sentences
+
+
+# components → readable label; anything else stays out of pages
+SCORE_LABELS = {
+    "probability": gettext_lazy("Estimated chance a broker approves"),
+    "match_score": gettext_lazy("Match score before calibration"),
+    "relative": gettext_lazy("Share of the need's best score"),
+    "rank": gettext_lazy("Rank among the need's candidates"),
+    "evidence": gettext_lazy("Specific concepts in common"),
+    "link_evidence": gettext_lazy("Of which through problem–technology links"),
+    "term_bm25": gettext_lazy("Word match"),
+    "gram_bm25": gettext_lazy("Similar wording (character pairs)"),
+    "keyword_coverage": gettext_lazy("Keywords of the need covered"),
+    "lexical": gettext_lazy("Text match"),
+    "cluster_factor": gettext_lazy("Industry cluster factor"),
+    "compatibility_factor": gettext_lazy("Compatibility factor"),
+}
+PERCENT = {"probability", "relative", "keyword_coverage"}
+
+
+def score_details(components: dict) -> list[tuple[str, str]]:
+    components = components if isinstance(components, dict) else {}
+    rows = []
+    for key, label in SCORE_LABELS.items():
+        value = components.get(key)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            continue
+        if key in PERCENT:
+            text = f"{100 * float(value):.0f}%"
+        elif isinstance(value, int):
+            text = str(value)
+        else:
+            text = f"{float(value):.3f}"
+        rows.append((str(label), text))
+    return rows

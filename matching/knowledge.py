@@ -1,0 +1,100 @@
+"""What the matcher knows beyond the words of a posting, read from the database with a cheap version check:
+
+* ``concept_layer()`` — the active ``ConceptLink`` rows as a ``matching.concepts.ConceptLayer``;
+* ``generic_words()`` — the documented general list plus the active ``LearnedModel`` of kind ``generic``
+  (recognised from the data at the start of each full run, ``matching.learning.generic_refresh``);
+* ``calibrator()`` — the active ``LearnedModel`` of kind ``calibration``, else the calibration shipped with
+  the code (``matching/data/calibration.json``).
+
+Each is rebuilt when its table's version (count and last update) changes, so an admin's edit is seen by
+every process on its next match. ``knowledge_version()`` is stored with every proposal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+
+from django.db.models import Count, Max
+
+from .calibration import Calibrator, shipped
+from .concepts import ConceptLayer, ConceptLink
+from .generic import general_words
+from .models import ConceptLink as ConceptLinkRow
+from .models import LearnedModel
+
+logger = logging.getLogger(__name__)
+_lock = threading.Lock()
+_cache: dict[str, tuple[object, object]] = {}
+
+
+def _table_version(queryset) -> tuple:
+    agg = queryset.aggregate(n=Count("id"), last=Max("updated_at"))
+    return agg["n"], agg["last"].isoformat() if agg["last"] else None
+
+
+def _cached(name: str, version, build):
+    with _lock:
+        hit = _cache.get(name)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+    value = build()
+    with _lock:
+        _cache[name] = (version, value)
+    return value
+
+
+def knowledge_reset() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def concept_links() -> list[ConceptLink]:
+    return [
+        ConceptLink(cluster, problem, technology, note, key=pk)
+        for pk, cluster, problem, technology, note in ConceptLinkRow.objects.filter(active=True)
+        .order_by("pk")
+        .values_list("pk", "cluster", "problem", "technology", "note")
+    ]
+
+
+def concept_layer(analyzer) -> ConceptLayer:
+    version = (_table_version(ConceptLinkRow.objects.all()), id(analyzer))
+    return _cached("concepts", version, lambda: ConceptLayer(concept_links(), analyzer))
+
+
+def _active(kind: str):
+    return LearnedModel.objects.filter(kind=kind, active=True).values_list("pk", "version", "params").first()
+
+
+def generic_words() -> frozenset[str]:
+    row = _active(LearnedModel.Kind.GENERIC)
+    version = row[:2] if row else None
+    return _cached(
+        "generic",
+        version,
+        lambda: general_words() | frozenset((row[2] or {}).get("words", ())) if row else general_words(),
+    )
+
+
+def calibrator() -> Calibrator:
+    row = _active(LearnedModel.Kind.CALIBRATION)
+    version = row[:2] if row else None
+
+    def build():
+        if row:
+            try:
+                return Calibrator.from_dict({**row[2], "version": row[1]})
+            except (KeyError, TypeError, ValueError):
+                logger.warning("learned calibration %s unusable; using the shipped one", row[1], exc_info=True)
+        return shipped()
+
+    return _cached("calibration", version, build)
+
+
+def knowledge_version(layer: ConceptLayer, cal: Calibrator) -> str:
+    digest = hashlib.sha1()
+    for link in layer.links:
+        digest.update(f"{link.cluster}|{link.problem}|{link.technology};".encode())
+    return f"{cal.version}/{digest.hexdigest()[:8]}"

@@ -1,0 +1,173 @@
+"""What the matcher learns from the platform's own data, kept as versioned ``LearnedModel`` rows:
+
+* ``generic_refresh()`` — generic words recognised from the index (both sides, all clusters; the rule is
+  ``matching.generic.generic_from_counts``), at the start of every full run;
+* ``calibration_learn(...)`` — the calibration and re-ranking weights refitted on brokers' decisions
+  (approved = 1, rejected = 0, the features stored in each match's ``components`` when it was proposed),
+  5-fold cross-validated against the active calibration; saved as a new version, activated only when
+  asked (``manage.py learn_matching --activate``) or by an admin;
+* ``learned_model_activate(model=...)`` / ``calibration_use_shipped()`` — the admin switch: make a version
+  active (roll back to an older one), or fall back to the calibration shipped with the code.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from .calibration import Calibrator, features, fit
+from .generic import CLUSTER_SHARE, MIN_CLUSTERS, MIN_SHARE, generic_from_counts
+from .models import (
+    IndexedPosting,
+    IndexKindStat,
+    IndexTerm,
+    IndexTermStat,
+    LearnedModel,
+    Match,
+    MatchSource,
+    MatchStatus,
+)
+
+MIN_DECISIONS = 20
+KEEP_GENERIC_VERSIONS = 10
+
+
+def generic_refresh() -> LearnedModel | None:
+    """Recount the generic words from the index and make them the active ``generic`` model when they
+    changed; returns the active model (None when the index is empty). Words counted: index terms of both
+    sides (words and sub-words, not bigrams) in at least ``MIN_SHARE`` of all postings."""
+    total = sum(IndexKindStat.objects.values_list("postings", flat=True))
+    if total <= 0:
+        return None
+    floor = max(2, math.ceil(MIN_SHARE * total))
+    df: dict[str, int] = {}
+    for term, n in IndexTermStat.objects.filter(df__gt=0).values_list("term", "df"):
+        if not term.startswith("§"):
+            df[term] = df.get(term, 0) + n
+    frequent = sorted(t for t, n in df.items() if n >= floor)
+    sizes: dict[str, int] = {}
+    for cluster, n in IndexedPosting.objects.values("cluster").annotate(n=Count("id")).values_list("cluster", "n"):
+        sizes[cluster] = sizes.get(cluster, 0) + n
+    cluster_df: dict[str, dict[str, int]] = {}
+    it, ip = IndexTerm._meta.db_table, IndexedPosting._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(frequent), 500):
+            chunk = frequent[start : start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT t.term, p.cluster, COUNT(*) FROM {it} t JOIN {ip} p "
+                f"ON p.kind = t.kind AND p.posting_id = t.posting_id WHERE t.term IN ({marks}) "
+                "GROUP BY t.term, p.cluster",
+                chunk,
+            )
+            for term, cluster, n in cursor.fetchall():
+                cluster_df.setdefault(term, {})[cluster] = n
+    words = sorted(generic_from_counts({t: df[t] for t in frequent}, cluster_df, sizes, total))
+    with transaction.atomic():
+        active = LearnedModel.objects.select_for_update().filter(kind=LearnedModel.Kind.GENERIC, active=True).first()
+        if active is not None and active.params.get("words") == words:
+            return active
+        LearnedModel.objects.filter(kind=LearnedModel.Kind.GENERIC, active=True).update(active=False)
+        model = LearnedModel.objects.create(
+            kind=LearnedModel.Kind.GENERIC,
+            version=f"data-{timezone.now():%Y%m%d-%H%M%S-%f}",
+            params={"words": words},
+            metrics={
+                "postings": total,
+                "min_share": MIN_SHARE,
+                "min_clusters": MIN_CLUSTERS,
+                "cluster_share": CLUSTER_SHARE,
+            },
+            active=True,
+            note=f"{len(words)} words",
+        )
+        old = LearnedModel.objects.filter(kind=LearnedModel.Kind.GENERIC, active=False).order_by("-created_at", "-id")
+        LearnedModel.objects.filter(pk__in=list(old.values_list("pk", flat=True)[KEEP_GENERIC_VERSIONS:])).delete()
+    return model
+
+
+def decision_rows() -> tuple[list[list[float]], list[int]]:
+    """Features and labels of the matcher's proposals that brokers decided (approved 1, rejected 0)."""
+    x, y = [], []
+    rows = Match.objects.filter(
+        source=MatchSource.MATCHER, status__in=(MatchStatus.APPROVED, MatchStatus.REJECTED)
+    ).values_list("components", "status")
+    for components, status in rows.order_by("pk"):
+        c = components or {}
+        if "match_score" not in c:  # proposed before calibration existed: its features are unknown
+            continue
+        x.append(features({**c, "score": c["match_score"]}, relative=c.get("relative", 1.0), rank=c.get("rank", 1)))
+        y.append(1 if status == MatchStatus.APPROVED else 0)
+    return x, y
+
+
+def _log_loss(cal: Calibrator, x, y) -> float:
+    eps = 1e-6
+    return -sum(
+        math.log(max(eps, p)) if label else math.log(max(eps, 1 - p))
+        for p, label in ((cal.probability(row), label) for row, label in zip(x, y, strict=True))
+    ) / max(len(y), 1)
+
+
+def calibration_learn(*, activate: bool = False, note: str = "") -> LearnedModel:
+    """Refit the calibration on brokers' decisions. Raises ValueError with the reason when there are
+    fewer than ``MIN_DECISIONS`` usable decisions or only one kind (all approved / all rejected).
+    ``metrics``: decisions, approved, 5-fold cross-validated log-loss of the new fit and of the current
+    calibration on the same decisions (lower is better)."""
+    from . import knowledge
+
+    x, y = decision_rows()
+    if len(y) < MIN_DECISIONS:
+        raise ValueError(f"{len(y)} decisions with features; at least {MIN_DECISIONS} are needed")
+    current = knowledge.calibrator()
+    order = list(range(len(y)))
+    random.Random(7).shuffle(order)
+    folds = [order[i::5] for i in range(5)]
+    cv_loss = 0.0
+    for test in folds:
+        held = set(test)
+        train = [i for i in order if i not in held]
+        if len({y[i] for i in train}) < 2 or not test:
+            continue
+        cal = fit([x[i] for i in train], [y[i] for i in train], threshold=current.threshold)
+        cv_loss += _log_loss(cal, [x[i] for i in test], [y[i] for i in test]) * len(test)
+    cal = fit(x, y, threshold=current.threshold)
+    version = f"decisions-{timezone.now():%Y%m%d-%H%M%S-%f}"
+    measured = {
+        "decisions": len(y),
+        "approved": sum(y),
+        "cv_log_loss": round(cv_loss / len(y), 4),
+        "current_log_loss": round(_log_loss(current, x, y), 4),
+        "current_version": current.version,
+    }
+    with transaction.atomic():
+        model = LearnedModel.objects.create(
+            kind=LearnedModel.Kind.CALIBRATION,
+            version=version,
+            params={**cal.to_dict(), "version": version},
+            metrics=measured,
+            note=note[:200],
+        )
+        if activate:
+            learned_model_activate(model=model)
+    return model
+
+
+def learned_model_activate(*, model: LearnedModel) -> LearnedModel:
+    """Make ``model`` the active one of its kind (the others of the kind become inactive)."""
+    with transaction.atomic():
+        LearnedModel.objects.filter(kind=model.kind, active=True).exclude(pk=model.pk).update(active=False)
+        LearnedModel.objects.filter(pk=model.pk).update(active=True, updated_at=timezone.now())
+    model.refresh_from_db()
+    return model
+
+
+def calibration_use_shipped() -> None:
+    """Roll back to the calibration shipped with the code (no learned calibration active)."""
+    LearnedModel.objects.filter(kind=LearnedModel.Kind.CALIBRATION, active=True).update(
+        active=False, updated_at=timezone.now()
+    )

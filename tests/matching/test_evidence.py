@@ -1,0 +1,204 @@
+"""Specific evidence or no proposal; the concept layer; the calibrated threshold; learning from decisions."""
+
+import pytest
+
+from matching import learning, services
+from matching.calibration import shipped
+from matching.concepts import ConceptLayer, ConceptLink, starter_links
+from matching.generic import general_words, generic_from_postings
+from matching.models import ConceptLink as ConceptLinkRow
+from matching.models import LearnedModel, Match, MatchStatus, PostingKind
+from matching.ranking import rank_need
+from matching.scoring import Scorer, Side, Stats
+from mengkeju.lib.textanalysis import Analyzer, starter_synonyms
+from tests.factories import AchievementFactory, NeedFactory
+
+A = Analyzer(starter_synonyms())
+
+
+def side(key, cluster, keywords, title, description):
+    text = {"keywords": keywords, "title": title, "description": description}
+    return Side(
+        key=key,
+        cluster=cluster,
+        terms=A.weighted_terms(**text),
+        grams=A.weighted_grams(**text),
+        concepts=A.concepts(keywords=keywords, title=title),
+        head_grams=frozenset(A.weighted_grams(keywords=keywords, title=title, description="")),
+        words=frozenset(A.tokens(" ".join([*keywords, title, description]))),
+    )
+
+
+NOISE = [side(f"n{i}", "新材料", ["粉煤灰"], f"粉煤灰提铝{i}", "以粉煤灰为原料提取氧化铝。") for i in range(8)]
+
+
+def evidence_of(need, doc):
+    s = Scorer(stats=Stats.from_sides([doc, *NOISE]), generic=general_words())
+    expanded = A.expand(need.terms)
+    return s.score(s.query(need, expanded), doc).components["evidence"], s
+
+
+def test_generic_words_alone_are_no_evidence():
+    need = side("need", "现代装备制造", ["智能控制", "分选"], "马铃薯智能分选控制系统", "需要智能控制系统。")
+    generic_patent = side("doc", "新一代信息技术", ["智能控制"], "一种智能控制系统及方法", "智能控制系统，控制方法。")
+    assert evidence_of(need, generic_patent)[0] == 0
+    relevant = side("hit", "现代装备制造", ["马铃薯", "分级"], "马铃薯机器视觉分级装置", "马铃薯外观分级。")
+    assert evidence_of(need, relevant)[0] >= 1
+
+
+@pytest.mark.parametrize(
+    ("need_words", "doc_words"),
+    [("蒙古语语音识别", "古语文献整理"), ("人工智能质检", "减少人工劳动")],
+)
+def test_a_fragment_of_a_longer_word_is_no_evidence(need_words, doc_words):
+    """古语 inside 蒙古语, 人工 inside 人工智能: a sub-word shared with another posting's word proves nothing."""
+    need = side("need", "新一代信息技术", [need_words], need_words, need_words)
+    doc = side("doc", "新一代信息技术", [doc_words], doc_words, doc_words)
+    assert evidence_of(need, doc)[0] == 0
+
+
+def test_words_frequent_in_every_cluster_are_generic_by_data_words_of_one_cluster_are_not():
+    clusters = ["新能源", "新材料", "生物医药", "现代化工", "现代装备制造"]
+    postings = [(c, {"作为", f"词{c}{i}"}) for c in clusters for i in range(20)]
+    postings += [("绿色农畜产品加工", {"奶牛", "作为"}) for _ in range(30)]
+    generic = generic_from_postings(postings)
+    assert "作为" in generic
+    assert "奶牛" not in generic  # frequent, but in one cluster only
+
+
+def test_a_concept_link_bridges_symptom_and_technology_and_is_explained():
+    link = ConceptLink("新材料", "路面|沥青 裂|坑槽|冻融", "沥青改性、抗冻融")
+    layer = ConceptLayer([link], A)
+    text = "一开春路面就裂缝、坑槽，补了又坏"
+    links = layer.expansion(text=text, cluster="新材料")
+    assert links and all(info["problem"] == "路面、裂" for _w, info in links.values())
+    assert layer.expansion(text=text, cluster="生物医药") == {}  # another cluster's need
+    need = side("need", "新材料", ["路面维修"], "一开春路面就裂缝、坑槽", text)
+    doc = side("doc", "新材料", ["沥青改性", "抗冻融"], "寒区沥青路面抗冻融开裂改性技术", "沥青改性，抗冻融。")
+    s = Scorer(stats=Stats.from_sides([doc, *NOISE]), generic=general_words())
+    expanded = A.expand(need.terms)
+    without = s.score(s.query(need, expanded), doc)
+    with_links = s.score(s.query(need, expanded, links=links), doc)
+    assert with_links.score > without.score
+    assert with_links.components["link_evidence"] >= 1
+    link_terms = with_links.explanation["link_terms"]
+    assert (
+        link_terms and link_terms[0]["problem"] == "路面、裂" and link_terms[0]["technology"] in ("沥青改性", "抗冻融")
+    )
+
+
+def test_starter_concepts_parse_and_cover_every_cluster():
+    links = starter_links()
+    assert len(links) >= 50
+    clusters = {link.cluster for link in links}
+    assert {
+        "绿色农畜产品加工",
+        "新材料",
+        "新能源",
+        "生物医药",
+        "新一代信息技术",
+        "现代装备制造",
+        "现代化工",
+        "*",
+    } <= clusters
+    assert all(link.groups() and link.technologies() for link in links)
+
+
+def test_a_need_with_nothing_relevant_gets_no_proposal():
+    need = side("need", "生物医药", ["蒙药", "指纹图谱"], "蒙药材质量标准指纹图谱", "蒙药材质量控制。")
+    s = Scorer(stats=Stats.from_sides(NOISE), generic=general_words())
+    ranked, _q = rank_need(s, need, A.expand(need.terms), NOISE, calibrator=shipped())
+    assert not [r for r in ranked if r.components["proposed"]]
+
+
+@pytest.mark.django_db
+def test_only_pairs_with_evidence_above_the_threshold_are_proposed(indexed):
+    services.posting_match(kind=PostingKind.NEED, posting_id=indexed["need"].pk)
+    proposed = Match.objects.filter(need=indexed["need"], status=MatchStatus.PROPOSED)
+    assert indexed["hit"].pk in {m.achievement_id for m in proposed}
+    assert not proposed.filter(achievement__in=indexed["noise"]).exists()
+    for match in proposed:
+        c = match.components
+        assert c["evidence"] >= 1 and c["probability"] >= shipped().threshold and match.score == c["probability"]
+
+
+@pytest.mark.django_db
+def test_an_admin_concept_link_is_used_on_the_next_match(db):
+    need = NeedFactory(
+        title="牧民冬天烧煤多，屋里还冷",
+        description="冬天屋里冷，烧煤多，烟大。",
+        keywords=["冬季取暖"],
+        cluster="new-energy",
+    )
+    ach = AchievementFactory(
+        title="严寒地区超低温空气源热泵供暖机组",
+        description="超低温空气源热泵，零下三十度制热。",
+        keywords=["空气源热泵", "清洁供暖"],
+        cluster="new-energy",
+    )
+    for i in range(5):
+        AchievementFactory(
+            title=f"高铝粉煤灰提取氧化铝{i}", description="粉煤灰提铝。", keywords=["粉煤灰"], cluster="new-materials"
+        )
+    ConceptLinkRow.objects.all().delete()
+    for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
+        services.index_refresh(kind=kind)
+    assert not services.rank_for(kind=PostingKind.NEED, posting_id=need.pk)
+    ConceptLinkRow.objects.create(cluster="新能源", problem="屋里|取暖 冷|煤", technology="热泵、清洁供暖")
+    ranked = services.rank_for(kind=PostingKind.NEED, posting_id=need.pk)
+    assert [a for _n, a, _s in ranked] == [ach.pk]
+    assert ranked[0][2].explanation["link_terms"]
+
+
+@pytest.mark.django_db
+def test_learning_from_decisions_is_versioned_and_can_be_rolled_back(indexed):
+    services.posting_match(kind=PostingKind.NEED, posting_id=indexed["need"].pk)
+    with pytest.raises(ValueError, match="at least"):
+        learning.calibration_learn()
+    # brokers decided many proposals: copy the proposed rows' features onto decided pairs
+    template = Match.objects.filter(status=MatchStatus.PROPOSED).first()
+    needs = [NeedFactory(cluster="agri-food") for _ in range(30)]
+    for i, need in enumerate(needs):
+        c = dict(template.components)
+        c["match_score"] = 0.2 + 0.02 * i
+        Match.objects.create(
+            need=need,
+            achievement=indexed["hit"],
+            components=c,
+            status=MatchStatus.APPROVED if i >= 15 else MatchStatus.REJECTED,
+        )
+    model = learning.calibration_learn()
+    assert model.kind == LearnedModel.Kind.CALIBRATION and not model.active
+    assert model.metrics["decisions"] == 30 and "cv_log_loss" in model.metrics
+    from matching import knowledge
+
+    assert knowledge.calibrator().version == shipped().version
+    learning.learned_model_activate(model=model)
+    assert knowledge.calibrator().version == model.version
+    learning.calibration_use_shipped()
+    assert knowledge.calibrator().version == shipped().version
+
+
+@pytest.mark.django_db
+def test_generic_words_are_recounted_from_the_index(indexed):
+    model = learning.generic_refresh()
+    assert model is not None and model.active and model.kind == LearnedModel.Kind.GENERIC
+    assert learning.generic_refresh().pk == model.pk  # unchanged data: same version
+
+
+@pytest.mark.django_db
+def test_a_rematch_withdraws_proposals_that_no_longer_qualify(indexed):
+    need = indexed["need"]
+    stale = Match.objects.create(need=need, achievement=indexed["noise"][0], score=0.9, components={})
+    services.posting_match(kind=PostingKind.NEED, posting_id=need.pk)
+    stale.refresh_from_db()
+    assert stale.status == MatchStatus.WITHDRAWN
+    assert Match.objects.filter(need=need, achievement=indexed["hit"], status=MatchStatus.PROPOSED).exists()
+
+
+@pytest.mark.django_db
+def test_learn_matching_without_enough_decisions_says_why(db):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="0 decisions with features; at least 20 are needed"):
+        call_command("learn_matching")
