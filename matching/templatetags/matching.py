@@ -113,6 +113,8 @@ def posting_matches(posting, user) -> dict:
                 "other": other,
                 "other_url": reverse(f"{other_ns}:detail", args=[other.pk]),
                 "explanation": explain(explanation, short=role == "review"),
+                # what this viewer may read of the stored explanation (the public text only, see above)
+                "visible_explanation": explanation,
             }
         )
     panel = {"role": role, "rows": rows, "kind": kind, "limit": REVIEW_LIMIT}

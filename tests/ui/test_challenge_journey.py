@@ -66,7 +66,7 @@ def test_a_challenge_is_posted_entered_and_awarded_in_public(page, live_server, 
     page.locator("input[name=cooperation_modes]").first.check()
     page.fill("#id_deadline", (datetime.date.today() + datetime.timedelta(days=30)).isoformat())
     page.fill("#id_challenge_bounty_wan", "300")
-    page.locator("main form.card button[type=submit]").click()
+    page.locator("main form.card button[type=submit]:not([name=preview])").click()
     page.wait_for_load_state()
     page.locator("form[action$='/submit/'] button").click()
     page.wait_for_load_state()
