@@ -30,3 +30,8 @@ class AchievementFilterSet(PostingFilterSet):
     class Meta:
         model = Achievement
         fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # an example that the achievement library finds (颗粒硅, the need library's example, is a need)
+        self.form.fields["q"].widget.attrs["placeholder"] = _("e.g. 稀土")

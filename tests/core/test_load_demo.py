@@ -1,5 +1,6 @@
 """``manage.py load_demo``: enough realistic postings, every role can log in, and a second run adds nothing."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -99,3 +100,14 @@ def test_demo_has_the_special_cases(demo):
     assert TechnicalNeed.objects.filter(organization=enterprise.organization, status=PostingStatus.REJECTED).exists()
     assert TechnicalNeed.objects.filter(status=PostingStatus.PENDING).exists()
     assert Achievement.objects.filter(organization=researcher.organization, status=PostingStatus.PENDING).exists()
+
+
+@pytest.mark.parametrize("kind", ["needs", "achievements"])
+def test_each_library_search_box_example_finds_demo_postings(demo, client, kind):
+    """The placeholder suggests a word to try; in the demo it finds something in that library."""
+
+    html = client.get(reverse(f"{kind}:library")).content.decode()
+    example = re.search(r'name="q"[^>]*placeholder="[^"]*?(\S+)"|placeholder="[^"]*?(\S+)"[^>]*name="q"', html)
+    word = next(g for g in example.groups() if g).removeprefix("例如：")
+    results = client.get(reverse(f"{kind}:library"), {"q": word}).context["page"].paginator.count
+    assert results >= 1, (kind, word)
