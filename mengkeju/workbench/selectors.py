@@ -101,13 +101,13 @@ def workbench_waiting(*, user: User) -> dict[str, list | int]:
 
 def workbench_deals(*, user: User) -> list[Match]:
     """Deals under way: the organization's approved pairs, or those a broker is responsible for (latest first)."""
-    if user.organization_id:
-        deals = _org_matches(user.organization_id)
-    elif user.is_broker:
-        # the deals the broker is responsible for
+    if user.is_broker:
+        # the deals the broker is responsible for (a broker's own organization, a service agency, is no side)
         deals = Match.objects.filter(deal__broker=user).select_related(
             "need__organization", "achievement__organization"
         )
+    elif user.organization_id:
+        deals = _org_matches(user.organization_id)
     else:
         return []
     return list(deals.filter(status=MatchStatus.APPROVED, deal_stage__in=ACTIVE_STAGES).order_by("-updated_at")[:LIMIT])

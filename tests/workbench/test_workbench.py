@@ -121,3 +121,16 @@ def test_query_count_does_not_grow_with_rows(who, cast, client_for, org_a, uni_u
     with CaptureQueriesContext(connection) as many:
         page(client)
     assert len(many) == len(few)
+
+
+def test_a_broker_of_a_service_agency_sees_the_deals_they_hold(client_for, proposal, broker):
+    """Brokers often work for a service agency (技术转移机构): that organization is no side of their deals."""
+    from mengkeju.core.models import Organization
+    from mengkeju.deals import services as deal_services
+
+    broker.organization = Organization.objects.create(name="青城技术转移服务有限公司", kind=Organization.Kind.AGENCY)
+    broker.save()
+    deal_services.match_approve(match=proposal, user=broker)
+    deal_services.deal_stage_move(match=proposal, user=broker, stage=DealStage.NEGOTIATING)
+    html = page(client_for(broker))
+    assert proposal.need.title in html and "洽谈中" in html
