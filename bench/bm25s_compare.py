@@ -10,10 +10,16 @@ title and description):
 * bm25s (Lù, "BM25S: Orders of magnitude faster lexical search via eager sparse scoring", 2024): index
   build time over the N token lists, and query time per need (one query at a time, as an incremental
   match asks);
-* ours: ``matching.services.rank_for`` — candidate retrieval from the database index plus scoring with
-  synonyms, concepts, cluster relation, compatibility and an explanation — per need.
+* ours, candidate retrieval alone: the query's synonyms and concept-layer words, their document
+  frequencies and the capped posting lists of its heaviest terms (``index.top_postings``) — the step that
+  does what bm25s's query does (find the best-matching documents), on the database index;
+* the same retrieval from memory (``matching.sparse_index.SparseIndex``: the capped posting lists read
+  once; build time and query time), which returns the same candidates;
+* ours, whole: ``matching.services.rank_for`` — retrieval plus scoring with synonyms, concepts, cluster
+  relation, compatibility, feedback, calibration and an explanation — per need.
 
-Prints the times, the ratio ours / bm25s and the top-10 agreement (share of bm25s's top 10 that our top
+Prints the times, the ratios to bm25s (target: candidate retrieval within 3× of bm25s's query time) and
+the top-10 agreement (share of bm25s's top 10 that our top
 10 also holds; they are not meant to agree fully: ours weighs keywords above title above description and
 adds synonyms and clusters).
 """
@@ -21,11 +27,13 @@ adds synonyms and clusters).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
 from common import django_on_throwaway_db, load_indexed, percentile
 from generate import generate
+from results_json import record as record_results
 
 
 def main():
@@ -35,13 +43,15 @@ def main():
     parser.add_argument("--keepdb", action="store_true", help="keep the database and reuse it next time")
     args = parser.parse_args()
 
-    vendor = django_on_throwaway_db(keepdb=args.keepdb)
+    vendor = django_on_throwaway_db(keepdb=args.keepdb, keep_name=f"keep-{args.n}")
     import bm25s
     import numpy as np
 
     from achievements.models import Achievement
-    from matching import services
+    from matching import knowledge, services
+    from matching.indexing import candidate_limit, postings_per_term
     from matching.models import IndexedPosting
+    from matching.sparse_index import SparseIndex
     from mengkeju.core.models import IndustryCluster, Organization
     from mengkeju.lib.textanalysis import default_analyzer
     from needs.models import TechnicalNeed
@@ -85,12 +95,42 @@ def main():
     services.postings_index(kind="need", postings=services.published("need").filter(pk__in=[n.pk for n in needs]))
     services.rank_for(kind="need", posting_id=needs[0].pk, threshold=0.0)  # warm caches
 
-    ours, bm, agreement = [], [], []
+    t = time.perf_counter()
+    memory = SparseIndex.build("achievement", postings_per_term())
+    memory_build_s = time.perf_counter() - t
+    print(f"in-memory posting lists: {memory.rows} rows, {len(memory.lists)} terms, built in {memory_build_s:.2f} s")
+    analyzer = default_analyzer()
+    ach_stats = services.side_stats("achievement")
+
+    def query_weights(need_id: int) -> dict[str, float]:
+        """What rank_for looks up before retrieving: the need's words, synonyms, concept-layer words and
+        their document frequencies (read from the database, as rank_for does)."""
+        own = services._load_sides("need", [need_id])[need_id]
+        expanded = analyzer.expand(own.terms)
+        grams = analyzer.expand_grams(own.grams, expanded)
+        text = IndexedPosting.objects.filter(kind="need", posting_id=need_id).values_list("features", flat=True)[0]
+        links = knowledge.concept_layer(analyzer).expansion(text=text.get("text", ""), cluster=own.cluster)
+        words = {**expanded, **{w: (v, None) for w, (v, _i) in links.items() if w not in expanded}}
+        df = services._df_of("achievement", words, grams)
+        return services._retrieval_weights(words, grams, ach_stats, df)
+
+    ours, bm, agreement, retrieval, in_memory, same = [], [], [], [], [], 0
     for need in needs:
         query = tokens(need)
         t = time.perf_counter()
         docs, _scores = retriever.retrieve([query], k=10, show_progress=False, n_threads=1)
         bm.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        weights = query_weights(need.pk)
+        prepare = time.perf_counter() - t
+        t = time.perf_counter()
+        from_db = services._candidates("achievement", weights, candidate_limit())
+        retrieval.append(prepare + time.perf_counter() - t)
+        t = time.perf_counter()
+        best = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[: services.retrieval_terms()]
+        from_memory = memory.top_postings(dict(best), limit=candidate_limit())
+        in_memory.append(prepare + time.perf_counter() - t)
+        same += from_memory == from_db
         t = time.perf_counter()
         ranked = services.rank_for(kind="need", posting_id=need.pk, top_k=10, threshold=0.0)
         ours.append(time.perf_counter() - t)
@@ -99,10 +139,37 @@ def main():
         agreement.append(len(theirs & mine) / max(1, len(theirs)))
 
     ms = lambda v: f"{v * 1000:.1f} ms"  # noqa: E731
-    print(f"bm25s query:              p50 {ms(percentile(bm, 50))}  p95 {ms(percentile(bm, 95))}")
-    print(f"ours rank_for:            p50 {ms(percentile(ours, 50))}  p95 {ms(percentile(ours, 95))}")
-    print(f"ratio ours / bm25s (p50): {percentile(ours, 50) / percentile(bm, 50):.1f}x")
-    print(f"top-10 agreement with bm25s: {statistics.mean(agreement):.2f}")
+    p50 = lambda v: percentile(v, 50)  # noqa: E731
+    print(f"bm25s query (baseline):             p50 {ms(p50(bm))}  p95 {ms(percentile(bm, 95))}")
+    print(f"ours, candidate retrieval (DB):     p50 {ms(p50(retrieval))}  p95 {ms(percentile(retrieval, 95))}")
+    print(f"ours, retrieval with lists in memory: p50 {ms(p50(in_memory))}  p95 {ms(percentile(in_memory, 95))}")
+    print(f"  same candidates as the database for {same} of {len(needs)} needs")
+    print(f"ours, rank_for (retrieve + score):  p50 {ms(p50(ours))}  p95 {ms(percentile(ours, 95))}")
+    print(f"ratio candidate retrieval / bm25s (p50): {p50(retrieval) / p50(bm):.1f}x (target <= 3x)")
+    print(f"ratio rank_for / bm25s (p50): {p50(ours) / p50(bm):.1f}x")
+    print(f"top-10 agreement with bm25s: {statistics.mean(agreement):.2f}; load average {os.getloadavg()}")
+    record_results(
+        "bm25s_compare",
+        vendor,
+        args.n,
+        {
+            "bm25s_build_s": round(build_s, 2),
+            "bm25s_analyse_s": round(analyse_s, 1),
+            "bm25s_query_p50_ms": round(p50(bm) * 1000, 2),
+            "bm25s_query_p95_ms": round(percentile(bm, 95) * 1000, 2),
+            "retrieval_p50_ms": round(p50(retrieval) * 1000, 2),
+            "retrieval_p95_ms": round(percentile(retrieval, 95) * 1000, 2),
+            "retrieval_memory_p50_ms": round(p50(in_memory) * 1000, 2),
+            "memory_index_build_s": round(memory_build_s, 2),
+            "memory_index_rows": memory.rows,
+            "rank_for_p50_ms": round(p50(ours) * 1000, 2),
+            "rank_for_p95_ms": round(percentile(ours, 95) * 1000, 2),
+            "ratio_retrieval_over_bm25s_p50": round(p50(retrieval) / p50(bm), 2),
+            "ratio_rank_for_over_bm25s_p50": round(p50(ours) / p50(bm), 2),
+            "top10_agreement": round(statistics.mean(agreement), 3),
+            "needs": len(needs),
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -32,9 +32,9 @@ MATURITIES = ["lab", "bench", "pilot", "industrial"]
 MATURITY_ZH = {"lab": "实验室", "bench": "小试", "pilot": "中试", "industrial": "产业化"}
 
 
-def django_on_throwaway_db(*, verbosity: int = 0, keepdb: bool = False) -> str:
+def django_on_throwaway_db(*, verbosity: int = 0, keepdb: bool = False, keep_name: str = "keep") -> str:
     """Set Django up and switch to a fresh test database; returns the backend's vendor. With ``keepdb``
-    the database (``test_<name>``, or /tmp/mengkeju-bench-keep.sqlite3) is kept and reused next time."""
+    the database (``test_<name>``, or /tmp/mengkeju-bench-<keep_name>.sqlite3) is kept and reused next time."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mengkeju.settings")
     os.environ.setdefault("DB_CONN_MAX_AGE", "0")
@@ -48,7 +48,7 @@ def django_on_throwaway_db(*, verbosity: int = 0, keepdb: bool = False) -> str:
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3"):
         # a file, as in production, not the in-memory database Django's tests use
-        name = "keep" if keepdb else os.getpid()
+        name = keep_name if keepdb else os.getpid()
         db.setdefault("TEST", {})["NAME"] = str(Path("/tmp") / f"mengkeju-bench-{name}.sqlite3")
     old = setup_databases(
         verbosity=verbosity, interactive=False, keepdb=keepdb, aliases={"default"}, serialized_aliases=set()

@@ -3,19 +3,23 @@
     python bench/incremental.py --n 10000                      # SQLite (a file, dropped at exit)
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/incremental.py --n 100000
 
-Loads N synthetic achievements (mixed from the CSL abstracts, see bench/common.py) with their index rows,
-then publishes the 26 needs of the dev set and 24 synthetic needs one by one and times
+Loads N generated achievements (``bench/generate.py``) with their index rows, then publishes the 26
+needs of the dev set and 24 generated needs one by one and times
 ``matching.services.posting_match`` (index the need, retrieve candidates from the inverted index, score
 them, save the proposals) — what the Celery task runs. Baseline, measured in the same run: a brute-force
 Python loop scoring every achievement with the same scorer (features already in memory). Also prints how
-many of the brute-force top 10 the indexed retrieval finds (retrieval recall).
+many of the brute-force top 10 the indexed retrieval finds (retrieval recall), and the proposals per need.
+The figures go to ``bench/results/incremental.json`` (``bench/results_json.py``).
 """
 
 import argparse
+import os
 import statistics
 import time
 
-from common import DEV, django_on_throwaway_db, load_indexed, percentile, read_jsonl, synthetic_records
+from common import DEV, django_on_throwaway_db, load_indexed, percentile, read_jsonl
+from generate import generate
+from results_json import record as record_results
 
 
 def main():
@@ -31,7 +35,7 @@ def main():
     parser.add_argument("--keepdb", action="store_true", help="keep the database and reuse it next time")
     args = parser.parse_args()
 
-    vendor = django_on_throwaway_db(keepdb=args.keepdb)
+    vendor = django_on_throwaway_db(keepdb=args.keepdb, keep_name=f"keep-{args.n}")
     from django.conf import settings
     from django.db import connection
 
@@ -45,7 +49,7 @@ def main():
     print(f"backend {vendor}, {args.n} achievements")
     t0 = time.perf_counter()
     if IndexedPosting.objects.filter(kind="achievement").count() != args.n:
-        load_indexed("achievement", synthetic_records(args.n), progress=lambda m: None)
+        load_indexed("achievement", list(generate("achievement", args.n, seed=3)), progress=lambda m: None)
         print(f"loaded and indexed in {time.perf_counter() - t0:.0f} s")
     if TechnicalNeed.objects.exists():  # needs of an earlier run (--keepdb)
         TechnicalNeed.objects.all().delete()
@@ -54,8 +58,7 @@ def main():
         index.stats_rebuild("need")
 
     needs = read_jsonl(DEV / "needs.jsonl")
-    for i, r in enumerate(synthetic_records(24, seed=99, prefix="B-N")):
-        needs.append({**r, "budget_min_wan": 10, "budget_max_wan": 100 + i})
+    needs += list(generate("need", 24, seed=99))
     clusters = {c.name_zh: c for c in IndustryCluster.objects.all()}
     org, _ = Organization.objects.get_or_create(name="bench-need-org", defaults={"kind": "enterprise"})
 
@@ -101,6 +104,7 @@ def main():
         f"p95 {ms(percentile(brute, 95))}"
     )
 
+    load = os.getloadavg()
     configs = [c.split(":") for c in args.configs.split(",") if c] or [[None, None, None]]
     for candidates, terms, per_term in configs:
         if candidates:
@@ -142,6 +146,25 @@ def main():
             f"score of the top 10 / brute force: {statistics.mean(score_share):.3f}"
         )
         print(f"  target p95 <= 100 ms: {'met' if p95 <= 0.1 else 'MISSED'} ({connection.vendor}, n={args.n})")
+        proposals = Match.objects.count()
+        print(f"  proposals per need: {proposals / len(published_needs):.1f}; load average {os.getloadavg()}")
+        if not args.configs:
+            record_results(
+                "incremental",
+                connection.vendor,
+                args.n,
+                {
+                    "posting_match_p50_ms": round(p50 * 1000, 1),
+                    "posting_match_p95_ms": round(p95 * 1000, 1),
+                    "rank_for_p50_ms": round(percentile(rank_timings, 50) * 1000, 1),
+                    "rank_for_p95_ms": round(percentile(rank_timings, 95) * 1000, 1),
+                    "baseline_brute_force_p50_ms": round(b50 * 1000, 1),
+                    "ratio_baseline_over_posting_match_p50": round(b50 / p50, 1),
+                    "recall_of_brute_force_top10": round(statistics.mean(overlap), 3),
+                    "proposals_per_need": round(proposals / len(published_needs), 2),
+                    "load_average_at_start": [round(x, 2) for x in load],
+                },
+            )
 
 
 if __name__ == "__main__":

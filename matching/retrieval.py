@@ -167,16 +167,18 @@ def rank_for(
         from dataclasses import replace
 
         cal = replace(cal, threshold=threshold)
-    own = _load_sides(kind, [posting_id]).get(posting_id)
-    if own is None:
+    own_features = (
+        IndexedPosting.objects.filter(kind=kind, posting_id=posting_id).values_list("features", flat=True).first()
+    )
+    if own_features is None:
         return []
+    own = side_from_features(posting_id, own_features)  # read once: the side and (need) its text
     layer = knowledge.concept_layer(analyzer)
     ach_stats = side_stats(PostingKind.ACHIEVEMENT)
     if kind == PostingKind.NEED:
         expanded = analyzer.expand(own.terms)
         grams = own.grams = analyzer.expand_grams(own.grams, expanded)
-        features = IndexedPosting.objects.filter(kind=kind, posting_id=posting_id).values_list("features", flat=True)
-        text = (features.first() or {}).get("text", "")
+        text = own_features.get("text", "")
         links = layer.expansion(text=text, cluster=own.cluster) if options.links else {}
         link_terms = {t: (w, None) for t, (w, _info) in links.items() if t not in expanded}
         df = _df_of(PostingKind.ACHIEVEMENT, {**expanded, **link_terms}, grams)
