@@ -78,6 +78,8 @@
     document.querySelectorAll("details[data-fold-below]").forEach(function (details) {
       var below = parseInt(details.getAttribute("data-fold-below"), 10) || 820;
       if (window.innerWidth < below && !details.hasAttribute("data-keep-open")) details.open = false;
+      // widened past the fold (a tablet turned, a window resized): the summary is hidden there, so open it
+      window.addEventListener("resize", function () { if (window.innerWidth >= below) details.open = true; });
     });
   }
 
