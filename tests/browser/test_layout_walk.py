@@ -13,6 +13,13 @@ from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# how many lines the first text of an element takes on screen
+LINES_OF_FIRST_TEXT = """td => {
+  const range = document.createRange();
+  range.selectNodeContents(td.firstChild);
+  return range.getClientRects().length;
+}"""
+
 
 def _context(chromium, url, language, viewport):
     context = chromium.new_context(viewport=viewport)
@@ -56,5 +63,27 @@ def test_library_filters_open_when_the_window_widens_past_the_fold(chromium, liv
         page.set_viewport_size({"width": 1280, "height": 900})
         page.wait_for_function("document.querySelector('details.filters-fold').open")
         assert filters.is_visible() and page.locator("#id_q").is_visible()
+    finally:
+        context.close()
+
+
+def test_review_queue_keeps_score_and_source_words_whole_beside_the_filters(chromium, live_server, proposal, broker):
+    """At 1280 px in English the queue's narrow columns broke words: "0.95/2", "Matche/r"."""
+    context = _context(chromium, live_server.url, "en", {"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", broker.username)
+        page.fill("#id_password", PASSWORD)
+        page.locator("main form button[type=submit]").first.click()
+        page.wait_for_load_state()
+        page.goto(f"{live_server.url}/deals/review/")
+        row = page.locator(f"tr[data-match='{proposal.pk}']")
+        line = row.locator("td.score").evaluate("td => parseFloat(getComputedStyle(td).lineHeight)")
+        for cell in ("td.score", "td.source"):
+            box = row.locator(cell).evaluate(LINES_OF_FIRST_TEXT)
+            assert box == 1, f"{cell} text on {box} lines"
+        assert row.locator("td.source").inner_text().startswith("Matcher")
+        assert line > 0
     finally:
         context.close()
