@@ -180,6 +180,24 @@ class ConceptLinkAdmin(admin.ModelAdmin):
         queryset.delete()
 
 
+@admin.register(ConceptLinkChange)
+class ConceptLinkChangeAdmin(admin.ModelAdmin):
+    """The concept layer's history (read-only; also on /matching/concepts/)."""
+
+    list_display = ["at", "user", "action", "link", "before", "after"]
+    list_filter = ["action"]
+    readonly_fields = ["at", "user", "action", "link", "before", "after"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(LearnedModel)
 class LearnedModelAdmin(admin.ModelAdmin):
     """Versions of the calibration and of the generic words; activate one to roll back."""

@@ -177,3 +177,18 @@ def test_changes_in_the_django_admin_join_the_same_history(cast, client_for):
     assert [c.action for c in changes] == ["edited", "deleted"]
     assert changes[0].after["technology"].endswith("新术语") and changes[1].before["technology"].endswith("新术语")
     assert all(c.user == cast["admin"] for c in changes)
+
+
+@pytest.mark.django_db
+def test_the_history_cannot_be_rewritten_in_the_django_admin(cast, client_for):
+    link = services.concept_link_set_active(
+        link=ConceptLink.objects.order_by("pk").first(), active=False, user=cast["admin"]
+    )
+    change = link.changes.get()
+    admin = client_for(cast["admin"])
+    assert admin.get(reverse("admin:matching_conceptlinkchange_changelist")).status_code == 200
+    assert (
+        admin.post(reverse("admin:matching_conceptlinkchange_delete", args=[change.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    assert ConceptLinkChange.objects.filter(pk=change.pk).exists()
