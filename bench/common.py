@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import atexit
+import hashlib
 import json
 import os
 import random
@@ -34,7 +35,8 @@ MATURITY_ZH = {"lab": "实验室", "bench": "小试", "pilot": "中试", "indust
 
 def django_on_throwaway_db(*, verbosity: int = 0, keepdb: bool = False, keep_name: str = "keep") -> str:
     """Set Django up and switch to a fresh test database; returns the backend's vendor. With ``keepdb``
-    the database (``test_<name>``, or /tmp/mengkeju-bench-<keep_name>.sqlite3) is kept and reused next time."""
+    the database (``test_<name>``, or /tmp/mengkeju-bench-<keep_name>-<checkout>.sqlite3) is kept and reused
+    next time."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mengkeju.settings")
     os.environ.setdefault("DB_CONN_MAX_AGE", "0")
@@ -48,7 +50,8 @@ def django_on_throwaway_db(*, verbosity: int = 0, keepdb: bool = False, keep_nam
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3"):
         # a file, as in production, not the in-memory database Django's tests use
-        name = keep_name if keepdb else os.getpid()
+        # a kept file is this checkout's own (several checkouts may run benchmarks on one machine)
+        name = f"{keep_name}-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:8]}" if keepdb else os.getpid()
         db.setdefault("TEST", {})["NAME"] = str(Path("/tmp") / f"mengkeju-bench-{name}.sqlite3")
     old = setup_databases(
         verbosity=verbosity, interactive=False, keepdb=keepdb, aliases={"default"}, serialized_aliases=set()

@@ -163,7 +163,7 @@ def main():
         database_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     connection.close()
     port = free_port()
-    env = os.environ | {"DATABASE_URL": database_url, "DEBUG": "0"}
+    env = os.environ | {"DATABASE_URL": database_url, "DEBUG": "0", "LOG_LEVEL": "WARNING"}  # no line per request
     env |= {"ALLOWED_HOSTS": "127.0.0.1", "SECURE_COOKIES": "0", "SECURE_SSL_REDIRECT": "0"}
     env.pop("REDIS_URL", None)  # no broker: pages only
     collect = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"]

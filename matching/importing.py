@@ -10,14 +10,20 @@ encoding that cannot be read, an ``.xls`` workbook) are one line naming the file
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import multiprocessing
+import os
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
@@ -25,6 +31,7 @@ from achievements.models import IP_TYPE_BY_CHINESE, MATURITY_BY_CHINESE, Achieve
 from mengkeju.core.models import CooperationMode, IndustryCluster, Organization
 from mengkeju.lib.hidden import clean_line, first_control_character, name_key, strip_hidden
 from mengkeju.lib.progress import NullProgress
+from mengkeju.lib.textanalysis import default_analyzer
 from mengkeju.postings.limits import (
     amount_wan_problem,
     deadline_problem,
@@ -33,12 +40,12 @@ from mengkeju.postings.limits import (
     message_of,
     text_limit,
 )
-from mengkeju.postings.search import search_tokens_of
+from mengkeju.postings.search import search_tokens_from
 from mengkeju.postings.sorting import title_sort_key
 from mengkeju.regions.tree import region_resolve, region_tree
 from needs.models import TechnicalNeed
 
-from . import services
+from . import indexing
 from .import_reading import FileRefused, open_source, text_problem
 
 COMMON = {"external_id", "title", "description", "keywords", "cluster", "organization", "cooperation_modes", "region"}
@@ -225,6 +232,7 @@ def postings_import(
     publish: bool = False,
     encoding: str = "auto",
     progress: Callable[..., object] | None = None,
+    workers: int | None = None,
 ) -> ImportSummary:
     """Check the whole file, then upsert every record in one transaction.
 
@@ -232,6 +240,7 @@ def postings_import(
     ``encoding``: "auto" or one of ``import_reading.ENCODINGS`` (text files); ``publish``: published at
     once (and indexed for the matcher). ``progress(desc=..., total=..., unit=...)`` makes a progress
     tracker with ``update(n)`` and ``close()`` (``mengkeju.lib.progress``); default none.
+    ``workers``: processes analysing the postings (default ``import_workers``: one per CPU for large files).
     Raises ``ImportFailed`` with every error found (line and field), having saved nothing.
     """
     started = time.perf_counter()
@@ -282,15 +291,14 @@ def postings_import(
         raise ImportFailed(list(errors), errors.total)
 
     regions = region_tree()
+    workers = import_workers(len(parsed)) if workers is None else max(1, workers)
+    analyzer = default_analyzer()
     with transaction.atomic():
         organizations = _organizations(kind, {item["organization"] for item in parsed}, summary)
         existing = {p.external_id: p for p in model.objects.filter(external_id__in=[i["external_id"] for i in parsed])}
         now = timezone.now()
-        to_create, to_update = [], []
-        bar = progress(desc=f"saving {kind}s", total=len(parsed), unit=kind)
-        for number, item in enumerate(parsed, start=1):
-            if number % 100 == 0:
-                bar.update(100)
+        postings = []
+        for item in parsed:
             posting = existing.get(item["external_id"]) or model(external_id=item["external_id"], status="draft")
             posting.title = item["title"]
             posting.description = item["description"]
@@ -299,7 +307,6 @@ def postings_import(
             posting.organization = organizations[item["organization"]]
             posting.region = item["region"]
             posting.division_id = region_resolve(item["region"], tree=regions)  # 鄂尔多斯 → 鄂尔多斯市
-            posting.title_sort = title_sort_key(posting.title)
             posting.deadline = item["deadline"]
             for name in SIDE_FIELDS:
                 if name in item:
@@ -308,61 +315,173 @@ def postings_import(
                 posting.status = "published"
                 posting.published_at = posting.published_at or now
                 summary.published += 1
-            posting.search_tokens = search_tokens_of(posting)
             posting.updated_at = now
-            (to_update if posting.pk else to_create).append(posting)
-        bar.update(len(parsed) % 100)
-        bar.close()
-        model.objects.bulk_create(to_create, batch_size=500)
-        if to_update:
-            names = [
-                "title",
-                "description",
-                "keywords",
-                "cluster",
-                "organization",
-                "region",
-                "division",
-                "title_sort",
-                "deadline",
-                "status",
-                "published_at",
-                "search_tokens",
-                "updated_at",
-            ]
-            names += [n for n in SIDE_FIELDS if hasattr(model, n)]
-            model.objects.bulk_update(to_update, names, batch_size=500)
-        if not all(p.pk for p in to_create):  # backends without RETURNING ids
-            ids = dict(
-                model.objects.filter(external_id__in=[p.external_id for p in to_create]).values_list(
-                    "external_id", "pk"
-                )
-            )
-            for p in to_create:
-                p.pk = ids[p.external_id]
+            postings.append(posting)
+        names = [
+            "title",
+            "description",
+            "keywords",
+            "cluster",
+            "organization",
+            "region",
+            "division",
+            "title_sort",
+            "deadline",
+            "status",
+            "published_at",
+            "search_tokens",
+            "updated_at",
+        ]
+        names += [n for n in SIDE_FIELDS if hasattr(model, n)]
         through = model.cooperation_modes.through
-        postings = {p.external_id: p for p in to_create + to_update}
-        through.objects.filter(**{f"{model._meta.model_name}_id__in": [p.pk for p in postings.values()]}).delete()
-        through.objects.bulk_create(
-            [
-                through(**{f"{model._meta.model_name}_id": postings[i["external_id"]].pk, "cooperationmode_id": m.pk})
-                for i in parsed
-                for m in i["modes"]
-            ],
-            batch_size=2000,
-        )
-        summary.created, summary.updated = len(to_create), len(to_update)
-        # published postings enter the matcher's index now (new text, new words), so the next match of
-        # either side finds them; proposals for them come from the next full run (or `match --all`)
-        published = sorted(p.pk for p in to_create + to_update if p.status == "published")
-        bar = progress(desc="indexing for the matcher", total=len(published), unit=kind)
-        for start in range(0, len(published), 500):
-            batch = published[start : start + 500]
-            summary.indexed += services.postings_index_ids(kind=kind, ids=batch)
-            bar.update(len(batch))
+        owner = f"{model._meta.model_name}_id"
+        stats = indexing.StatsDelta()
+        # the text analysis (pinyin sort key, search terms, the matcher's features) of a batch runs in
+        # worker processes while this one writes the batch before it; every write is in this transaction
+        bar = progress(desc=f"saving and indexing {kind}s", total=len(parsed), unit=kind)
+        batches = [
+            (postings[i : i + IMPORT_BATCH], parsed[i : i + IMPORT_BATCH]) for i in range(0, len(parsed), IMPORT_BATCH)
+        ]
+        inputs = ([_derive_input(kind, p, item) for p, item in zip(*batch, strict=True)] for batch in batches)
+        with _deriving(workers, analyzer) as derive:
+            for (batch, items), derived in zip(batches, derive(inputs), strict=True):
+                for posting, (title_sort, search_tokens, _) in zip(batch, derived, strict=True):
+                    posting.title_sort, posting.search_tokens = title_sort, search_tokens
+                to_create = [p for p in batch if not p.pk]
+                to_update = [p for p in batch if p.pk]
+                model.objects.bulk_create(to_create, batch_size=IMPORT_BATCH)
+                if to_update:
+                    model.objects.bulk_update(to_update, names, batch_size=IMPORT_BATCH)
+                if not all(p.pk for p in to_create):  # backends without RETURNING ids
+                    ids = dict(
+                        model.objects.filter(external_id__in=[p.external_id for p in to_create]).values_list(
+                            "external_id", "pk"
+                        )
+                    )
+                    for p in to_create:
+                        p.pk = ids[p.external_id]
+                if to_update:
+                    through.objects.filter(**{f"{owner}__in": [p.pk for p in to_update]}).delete()
+                through.objects.bulk_create(
+                    [
+                        through(**{owner: p.pk, "cooperationmode_id": m.pk})
+                        for p, item in zip(batch, items, strict=True)
+                        for m in item["modes"]
+                    ],
+                    batch_size=2000,
+                )
+                summary.created += len(to_create)
+                summary.updated += len(to_update)
+                # published postings enter the matcher's index now (new text, new words), so the next match
+                # of either side finds them; proposals for them come from the next full run (or `match --all`)
+                created = {p.pk for p in to_create}
+                rows = [
+                    (p.pk, p.cluster.code, features)
+                    for p, (_, _, features) in zip(batch, derived, strict=True)
+                    if features is not None
+                ]
+                for new in (True, False):
+                    summary.indexed += indexing.index_write(
+                        kind=kind,
+                        items=[row for row in rows if (row[0] in created) == new],
+                        new=new,
+                        stats=stats,
+                        analyzer=analyzer,
+                    )
+                bar.update(len(batch))
+        stats.save(kind)
         bar.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+IMPORT_BATCH = 500  # postings written (and analysed by one worker) at a time
+PARALLEL_FROM = 2000  # smaller files are analysed in this process: starting workers costs more
+
+
+def import_workers(records: int) -> int:
+    """Processes that analyse a file of ``records`` postings: ``settings.IMPORT_WORKERS`` (0: one per
+    CPU), 1 below ``PARALLEL_FROM`` records."""
+    if records < PARALLEL_FROM:
+        return 1
+    return settings.IMPORT_WORKERS or os.cpu_count() or 1
+
+
+def _derive_input(kind: str, posting, item: dict) -> dict:
+    """What a worker needs to analyse one posting: plain values only (no database)."""
+    return {
+        "kind": kind,
+        "title": posting.title,
+        "heading": " ".join([posting.title, " ".join(posting.keywords or ())]),
+        "public_text": posting.public_text(),
+        "index": posting.status == "published",
+        "text": posting.matching_text(),
+        "cluster": posting.cluster.name_zh,
+        "modes": [m.name_zh for m in item["modes"]],
+        "budget_min_wan": getattr(posting, "budget_min_wan", None),
+        "budget_max_wan": getattr(posting, "budget_max_wan", None),
+        "price_wan": getattr(posting, "price_wan", None),
+        "maturity": getattr(posting, "maturity", None),
+    }
+
+
+_worker_analyzer = None  # the parent's analyser, inherited by forked workers (they never open the database)
+
+
+def _derive(batch: list[dict], analyzer=None) -> list[tuple[str, str, dict | None]]:
+    """(title sort key, search_tokens, matcher features or None when not published) of each posting."""
+    analyzer = analyzer or _worker_analyzer
+    out = []
+    for p in batch:
+        search_tokens = search_tokens_from(heading=p["heading"], body=p["public_text"], analyzer=analyzer)
+        features = None
+        if p["index"]:
+            features = indexing.features_from(
+                p["kind"],
+                text=p["text"],
+                cluster=p["cluster"],
+                modes=p["modes"],
+                budget_min_wan=p["budget_min_wan"],
+                budget_max_wan=p["budget_max_wan"],
+                price_wan=p["price_wan"],
+                maturity=p["maturity"],
+                analyzer=analyzer,
+            )
+        out.append((title_sort_key(p["title"]), search_tokens, features))
+    return out
+
+
+@contextlib.contextmanager
+def _deriving(workers: int, analyzer):
+    """A function mapping an iterable of batches to their ``_derive`` results, in order: in this process
+    for one worker, else in a pool of forked processes that analyse ahead while the caller writes.
+    A worker that dies (killed, out of memory) raises ``ImportFailed`` here; the caller's transaction
+    then saves nothing."""
+    if workers <= 1:
+        yield lambda batches: (_derive(batch, analyzer) for batch in batches)
+        return
+    global _worker_analyzer
+    analyzer.tokens("预热")  # jieba's dictionary loaded once, here, not in every worker
+    _worker_analyzer = analyzer
+    # fork: workers inherit the analyser and its caches; they only compute, the database stays with us
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+
+    def derive(batches):
+        try:
+            yield from pool.map(_derive, batches)
+        except BrokenProcessPool:
+            raise ImportFailed(
+                [
+                    "the import stopped and saved nothing: a process analysing the postings ended unexpectedly "
+                    "(out of memory?); try again with IMPORT_WORKERS=1"
+                ]
+            ) from None
+
+    try:
+        yield derive
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _worker_analyzer = None
 
 
 def _check(kind, record, line, clusters, modes, limits, seen, errors, summary, publish, today) -> dict:
@@ -392,7 +511,7 @@ def _check(kind, record, line, clusters, modes, limits, seen, errors, summary, p
     unknown = [m for m in mode_names if m not in modes]
     if unknown:
         errors.append(f"{line}, field cooperation_modes: unknown {', '.join(unknown)}")
-    item["modes"] = [modes[m] for m in mode_names if m in modes]
+    item["modes"] = list(dict.fromkeys(modes[m] for m in mode_names if m in modes))  # 技术转让 and its code: one
     item["region"] = _text(row, "region", line, errors, max_length=limits["region"])
     item["deadline"] = _date(row, "deadline", line, errors, today)
     if kind == "need":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
@@ -80,25 +81,54 @@ def analyzer_version(analyzer=None) -> str:
 
 def posting_features(posting, *, analyzer=None) -> dict:
     """What the scorer reads about a posting; JSON-serialisable (stored in ``IndexedPosting.features``)."""
+    return features_from(
+        kind_of(posting),
+        text=posting.matching_text(),
+        cluster=posting.cluster.name_zh if posting.cluster_id else None,
+        modes=[mode.name_zh for mode in posting.cooperation_modes.all()],
+        budget_min_wan=getattr(posting, "budget_min_wan", None),
+        budget_max_wan=getattr(posting, "budget_max_wan", None),
+        price_wan=getattr(posting, "price_wan", None),
+        maturity=getattr(posting, "maturity", None),
+        analyzer=analyzer,
+    )
+
+
+def features_from(
+    kind: str,
+    *,
+    text: dict,
+    cluster: str | None,
+    modes: Iterable[str],
+    budget_min_wan=None,
+    budget_max_wan=None,
+    price_wan=None,
+    maturity: str | None = None,
+    analyzer=None,
+) -> dict:
+    """``posting_features`` from plain values, without the database (import workers call it).
+
+    ``text``: ``{"keywords": [...], "title": ..., "description": ...}`` (``Posting.matching_text()``);
+    ``cluster``: the cluster's Chinese name; ``modes``: cooperation modes' Chinese names; amounts in 万元
+    (numbers, ``Decimal`` or None); ``maturity``: a ``Maturity`` value (achievements)."""
     analyzer = analyzer or default_analyzer()
-    text = posting.matching_text()
     keywords = [k for k in text["keywords"] if isinstance(k, str)]
     features = {
         "terms": analyzer.weighted_terms(keywords=keywords, title=text["title"], description=text["description"]),
         "grams": analyzer.weighted_grams(keywords=keywords, title=text["title"], description=text["description"]),
         "head_grams": sorted(analyzer.weighted_grams(keywords=keywords, title=text["title"], description="")),
         "concepts": analyzer.concepts(keywords=keywords, title=text["title"]),
-        "cluster": posting.cluster.name_zh if posting.cluster_id else None,
-        "modes": sorted(mode.name_zh for mode in posting.cooperation_modes.all()),
+        "cluster": cluster,
+        "modes": sorted(modes),
         "words": sorted(set(analyzer.tokens(posting_text(text)))),
     }
-    if isinstance(posting, TechnicalNeed):
+    if kind == PostingKind.NEED:
         features["text"] = posting_text(text)  # the concept layer reads the need's own wording
-        features["budget_min"] = float(posting.budget_min_wan) if posting.budget_min_wan is not None else None
-        features["budget_max"] = float(posting.budget_max_wan) if posting.budget_max_wan is not None else None
+        features["budget_min"] = float(budget_min_wan) if budget_min_wan is not None else None
+        features["budget_max"] = float(budget_max_wan) if budget_max_wan is not None else None
     else:
-        features["price"] = float(posting.price_wan) if posting.price_wan is not None else None
-        features["maturity"] = MATURITY_ZH.get(posting.maturity)
+        features["price"] = float(price_wan) if price_wan is not None else None
+        features["maturity"] = MATURITY_ZH.get(maturity)
     return features
 
 
@@ -130,50 +160,84 @@ def _index_rows(kind: str, posting_id: int, features: dict) -> list[tuple[str, s
     return rows
 
 
+@dataclass
+class StatsDelta:
+    """Changes to the index statistics of one kind, summed over several writes (``index_write``)."""
+
+    terms: Counter = field(default_factory=Counter)
+    postings: int = 0
+    length: float = 0.0
+    gram_length: float = 0.0
+
+    def save(self, kind: str) -> None:
+        """Apply the sums (``matching.index.stats_add``); call inside the writes' transaction."""
+        index.stats_add(kind, self.terms, postings=self.postings, length=self.length, gram_length=self.gram_length)
+
+
 def postings_index(*, kind: str, postings: Iterable, analyzer=None) -> int:
     """(Re)index published postings of one kind, in one transaction; returns how many."""
     analyzer = analyzer or default_analyzer()
-    version = analyzer_version(analyzer)
-    postings = list(postings)
-    if not postings:
+    items = [
+        (posting.pk, posting.cluster.code if posting.cluster_id else "", posting_features(posting, analyzer=analyzer))
+        for posting in postings
+    ]
+    return index_write(kind=kind, items=items, analyzer=analyzer)
+
+
+def index_write(
+    *, kind: str, items: list[tuple[int, str, dict]], new: bool = False, stats: StatsDelta | None = None, analyzer=None
+) -> int:
+    """Write the index rows of postings whose features are computed: ``items`` are (posting id, cluster
+    code, ``posting_features``). Replaces their old rows (unless ``new``: postings created in this
+    transaction, which have none). The statistics change is applied now, or added to ``stats`` for the
+    caller to ``save()`` once (imports write many batches). Returns how many postings were written."""
+    if not items:
         return 0
-    ids = [p.pk for p in postings]
+    version = analyzer_version(analyzer)
+    ids = [posting_id for posting_id, _, _ in items]
     entries, terms = [], []
-    for posting in postings:
-        features = posting_features(posting, analyzer=analyzer)
+    for posting_id, cluster, features in items:
         entries.append(
             IndexedPosting(
                 kind=kind,
-                posting_id=posting.pk,
-                cluster=posting.cluster.code if posting.cluster_id else "",
+                posting_id=posting_id,
+                cluster=cluster,
                 length=sum(features["terms"].values()),
                 gram_length=sum(features["grams"].values()),
                 features=features,
                 analyzer_version=version,
             )
         )
-        terms += _index_rows(kind, posting.pk, features)
-    delta: Counter[str] = Counter(row[1] for row in terms)
+        terms += _index_rows(kind, posting_id, features)
+    delta = StatsDelta(terms=Counter(row[1] for row in terms))
     with transaction.atomic():
-        # lock the postings' current index rows, so two re-indexings of one posting apply their
-        # statistics one after the other
-        old = list(
-            IndexedPosting.objects.select_for_update()
-            .filter(kind=kind, posting_id__in=ids)
-            .values_list("length", "gram_length")
-        )
-        delta.subtract(IndexTerm.objects.filter(kind=kind, posting_id__in=ids).values_list("term", flat=True))
-        IndexTerm.objects.filter(kind=kind, posting_id__in=ids).delete()
-        IndexedPosting.objects.filter(kind=kind, posting_id__in=ids).delete()
+        old = []
+        if not new:
+            # lock the postings' current index rows, so two re-indexings of one posting apply their
+            # statistics one after the other
+            old = list(
+                IndexedPosting.objects.select_for_update()
+                .filter(kind=kind, posting_id__in=ids)
+                .values_list("length", "gram_length")
+            )
+            if old:
+                delta.terms.subtract(
+                    IndexTerm.objects.filter(kind=kind, posting_id__in=ids).values_list("term", flat=True)
+                )
+                IndexTerm.objects.filter(kind=kind, posting_id__in=ids).delete()
+                IndexedPosting.objects.filter(kind=kind, posting_id__in=ids).delete()
         IndexedPosting.objects.bulk_create(entries, batch_size=500)
         index.insert_terms(terms)
-        index.stats_add(
-            kind,
-            delta,
-            postings=len(entries) - len(old),
-            length=sum(e.length for e in entries) - sum(o[0] for o in old),
-            gram_length=sum(e.gram_length for e in entries) - sum(o[1] for o in old),
-        )
+        delta.postings = len(entries) - len(old)
+        delta.length = sum(e.length for e in entries) - sum(o[0] for o in old)
+        delta.gram_length = sum(e.gram_length for e in entries) - sum(o[1] for o in old)
+        if stats is None:
+            delta.save(kind)
+        else:
+            stats.terms.update(delta.terms)
+            stats.postings += delta.postings
+            stats.length += delta.length
+            stats.gram_length += delta.gram_length
     return len(entries)
 
 

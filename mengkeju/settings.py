@@ -300,6 +300,8 @@ CELERY_BEAT_SCHEDULE = {
 # Full runs: needs per chunk task, and how long a run may go without progress before it is failed.
 MATCHING_CHUNK_SIZE = env_int("MATCHING_CHUNK_SIZE", 200, minimum=1)
 MATCHING_RUN_STALL_SECONDS = env_int("MATCHING_RUN_STALL_SECONDS", 900, minimum=60)
+# import_postings: processes analysing a large file's postings (search terms, matcher features); 0: one per CPU
+IMPORT_WORKERS = env_int("IMPORT_WORKERS", 0, minimum=0)
 
 CACHES = {
     "default": (

@@ -355,7 +355,7 @@ def test_progress_is_plain_lines_when_not_a_terminal(tmp_path):
     call_command("import_postings", "--kind", "need", jsonl(tmp_path, GOOD), "--publish", stderr=err)
     text = err.getvalue()
     assert "checking needs.jsonl: 1 lines in 0 s" in text
-    assert "saving needs: 1 needs in" in text and "indexing for the matcher: 1 needs in" in text
+    assert "saving and indexing needs: 1 needs in" in text
     assert "\r" not in text
 
 

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -27,14 +28,27 @@ class Command(BaseCommand):
             help="encoding of a CSV or JSONL file (default: detected)",
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processes analysing the postings (default: IMPORT_WORKERS, 0 = one per CPU; files under "
+            "2,000 records are analysed in this process)",
+        )
 
-    def handle(self, *args, kind, file, publish, encoding, no_progress, **options):
+    def handle(self, *args, kind, file, publish, encoding, no_progress, workers=None, **options):
         path = Path(file)
+        if workers is not None and workers < 0:
+            raise CommandError(f"--workers must be 0 (one per CPU) or more, got {workers}")
+        if workers == 0:
+            workers = os.cpu_count() or 1
         if not path.is_file():
             raise CommandError(f"{file}: no such file")
         progress = None if no_progress else progress_factory(self.stderr._out)
         try:
-            summary = postings_import(kind=kind, path=path, publish=publish, encoding=encoding, progress=progress)
+            summary = postings_import(
+                kind=kind, path=path, publish=publish, encoding=encoding, progress=progress, workers=workers
+            )
         except ImportFailed as exc:
             shown = exc.errors[:SHOWN_ERRORS]
             more = exc.total - len(shown)

@@ -1,0 +1,73 @@
+"""Benchmark figures on disk: ``bench/results/<script>.json``, read by ``bench/plot.py``.
+
+    from results import record
+    record("search", backend="postgresql", size=100_000,
+           figures={"search p95 ms": 120.0, "LIKE p95 ms": 2400.0}, notes={"index MB": 30.1})
+
+One file per script, holding a list of runs; a run is one (backend, size) with its figures, the machine,
+the date, the load average and the command line that produced it. Recording a (backend, size) again
+replaces the earlier run, so the file keeps the latest figure of every size. Figure names end with their
+unit (``… s``, ``… ms``, ``… /s``, ``… MB``); ``plot.py`` draws every figure ending in `` s`` or `` ms``
+against size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import os
+import platform
+import shlex
+import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def machine() -> dict:
+    """CPU model and count, memory, OS and Python of this machine."""
+    cpu = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    memory_gb = None
+    with contextlib.suppress(ValueError, OSError, AttributeError):
+        memory_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9, 1)
+    return {
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "memory_gb": memory_gb,
+        "os": platform.platform(terse=True),
+        "python": platform.python_version(),
+    }
+
+
+def load_average() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def record(script: str, *, backend: str, size: int, figures: dict[str, float], notes: dict | None = None) -> Path:
+    """Add (or replace) the run of ``script`` at ``size`` postings on ``backend``; returns the file."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{script}.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"script": script, "runs": []}
+    run = {
+        "backend": backend,
+        "size": size,
+        "figures": {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()},
+        "notes": notes or {},
+        "machine": machine(),
+        "load_average": load_average(),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "command": " ".join(shlex.quote(a) for a in [Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+    }
+    data["runs"] = [r for r in data["runs"] if (r["backend"], r["size"]) != (backend, size)] + [run]
+    data["runs"].sort(key=lambda r: (r["backend"], r["size"]))
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return path
