@@ -260,6 +260,16 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
             process.wait()
 
 
+def worker_round_trip(timeout: float = 60) -> None:
+    """Wait until the worker has taken every task sent before this call: a no-op task (Celery's own
+    ``celery.backend_cleanup``; nothing to clean with Redis results) goes through the same queue after them
+    and its result comes back.  The solo worker takes one task at a time, in order, so this replaces
+    "sleep and hope" when a test asserts that something did *not* happen."""
+    from mengkeju.celery import app
+
+    app.tasks["celery.backend_cleanup"].apply_async().get(timeout=timeout)
+
+
 # --- the cast -----------------------------------------------------------------------------------------
 
 

@@ -15,6 +15,22 @@ from tests.factories import AchievementFactory
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
+def waiting_for_a_lock(timeout: float) -> bool:
+    """True as soon as another session of this database waits for a lock; False after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # the view is otherwise frozen per transaction
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.02)
+    return False
+
+
 def in_thread(target, *args):
     outcome = {}
 
@@ -68,21 +84,18 @@ def test_the_second_decision_waits_for_the_first_and_then_loses(proposal, broker
         with transaction.atomic():
             services.match_approve(match=Match.objects.get(pk=proposal.pk), user=broker)
             locked.set()
-            time.sleep(0.6)  # hold the row while the other broker tries
+            # hold the row until the other broker's decision is seen waiting for it (a lock wait)
+            approve_slowly.saw_waiter = waiting_for_a_lock(timeout=10)
 
     def reject():
         locked.wait(10)
-        started = time.monotonic()
-        try:
-            services.match_reject(match=Match.objects.get(pk=proposal.pk), user=admin, note="晚了一步")
-        finally:
-            reject.waited = time.monotonic() - started
+        services.match_reject(match=Match.objects.get(pk=proposal.pk), user=admin, note="晚了一步")
 
     (t1, a), (t2, r) = in_thread(approve_slowly), in_thread(reject)
     t1.join(30)
     t2.join(30)
     assert "error" not in a and "error" not in r, (a, r)
     assert "conflict" in r and str(broker) in r["conflict"]
-    assert reject.waited >= 0.3  # it was blocked on the row, not refused early from a stale read
+    assert approve_slowly.saw_waiter  # it was blocked on the row, not refused early from a stale read
     proposal.refresh_from_db()
     assert (proposal.status, proposal.reviewed_by) == (MatchStatus.APPROVED, broker)

@@ -22,7 +22,7 @@ from matching.models import Match, MatchOutbox, MatchRun, MatchRunChunk
 from matching.tasks import match_outbox_flush
 from mengkeju.celery import app
 from mengkeju.postings import services as posting_services
-from tests.conftest import TEST_QUEUE
+from tests.conftest import TEST_QUEUE, worker_round_trip
 from tests.factories import AchievementFactory, NeedFactory
 from tests.notifications.test_worker import CLOSED_PORT_BROKER, broker_at
 
@@ -102,7 +102,7 @@ def test_approving_and_reopening_while_the_broker_is_down_succeed_at_once_and_ma
     need.refresh_from_db()
     assert need.status == "published"
     assert list(MatchOutbox.objects.values_list("posting_id", "status")) == [(need.pk, "pending")]
-    time.sleep(1)
+    worker_round_trip()  # anything the approval could have sent has reached the worker by now
     assert not Match.objects.filter(need=need).exists()
 
     # the broker is back: beat's flush (sent over Redis to the worker) does the matching once

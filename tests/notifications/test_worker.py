@@ -14,6 +14,7 @@ from matching.models import Match, MatchStatus
 from mengkeju.celery import app
 from mengkeju.notifications.models import EmailOutbox, OutboxStatus
 from mengkeju.notifications.tasks import resend_pending_mail
+from tests.conftest import worker_round_trip
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -82,7 +83,7 @@ def test_broker_down_approval_succeeds_and_the_mail_follows_once(
         (owner.email, OutboxStatus.PENDING, 0),
         (researcher.email, OutboxStatus.PENDING, 0),
     ]
-    time.sleep(1)
+    worker_round_trip()  # anything the decision could have sent has reached the worker by now
     assert sent_to(log_since(celery_worker_process, offset), owner.email) == 0
 
     # the broker is back: the periodic re-send (sent to the worker over Redis) delivers each mail once
