@@ -190,6 +190,7 @@ def test_board_columns_filters_and_stalled(client_for, org_a, uni_u, broker, adm
         # a bad filter value is shown as an error, not a 500
         response = client.get(reverse("deals:board") + "?stage=nonsense")
         assert response.status_code == 200 and "errorlist" in response.content.decode()
+        assert list(response.context["form"].errors) == ["stage"]  # on the filter that was wrong
 
 
 def test_board_query_count_does_not_grow_with_rows(client_for, org_a, uni_u, broker, django_assert_max_num_queries):
