@@ -16,7 +16,7 @@ RUN_SITE_URL = $${SITE_URL:-http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HO
 # extra arguments for pytest, e.g. make test PYTEST_ARGS="-k search -x"
 PYTEST_ARGS ?=
 
-.PHONY: help install messages migrate demo run test test-sqlite lint format check-pg worker beat serve lock clean
+.PHONY: help install messages migrate demo run test test-sqlite lint format check-pg worker beat serve lock clean mutation
 
 help:
 	@echo "make run     set up .venv, migrate, load demo data, match, then serve on http://$(HOST):$(PORT)/"
@@ -84,6 +84,16 @@ test: lint messages
 # The SQLite pass alone (what .ci/run also runs in a clone with nothing beside it).
 test-sqlite: messages
 	env -u DATABASE_URL $(BIN)/pytest -m "not postgres and not services" $(PYTEST_ARGS)
+
+# Mutation testing of the rule modules ([tool.mutmut] in pyproject.toml; docs/testing.md): a fresh run,
+# at low priority, then the survivors and the score (killed + timeouts over all mutants).
+mutation: install
+	rm -rf mutants
+	nice -n 15 $(BIN)/mutmut run --max-children $${MUTATION_CHILDREN:-2}
+	$(BIN)/mutmut results
+	$(BIN)/mutmut export-cicd-stats
+	$(PY) -c 'import json; s = json.load(open("mutants/mutmut-cicd-stats.json")); n = s["total"] - s["skipped"]; \
+		print(f"mutation score: {(s[\"killed\"] + s[\"timeout\"]) / n:.1%} of {n} mutants ({s})")'
 
 # The PostgreSQL + Redis deployment: set DATABASE_URL and REDIS_URL (see README.md) for all three.
 worker: install
