@@ -78,7 +78,7 @@ def index_size_mb() -> float:
     tables = [m._meta.db_table for m in (IndexedPosting, IndexTerm, IndexTermStat, IndexKindStat)]
     with connection.cursor() as cursor:
         cursor.execute("SELECT sum(pg_total_relation_size(t::regclass)) FROM unnest(%s::text[]) AS t", [tables])
-        return cursor.fetchone()[0] / 2**20
+        return float(cursor.fetchone()[0]) / 2**20
 
 
 def stop_workers(workers) -> None:

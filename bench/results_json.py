@@ -57,5 +57,29 @@ def record(script: str, backend: str, size: int, figures: dict, *, path: Path | 
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "command": command(),
     }
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=float)
+    path.write_text(text + "\n", encoding="utf-8")
     return path
+
+
+def table(scripts: tuple[str, ...] = ("incremental", "full_run", "bm25s_compare")) -> str:
+    """The stored figures as one Markdown table (``python bench/results_json.py``)."""
+    lines = ["| script | backend | size | figures | date (UTC), load average | command |", "|---|---|---|---|---|---|"]
+    for script in scripts:
+        path = RESULTS / f"{script}.json"
+        if not path.exists():
+            continue
+        runs = json.loads(path.read_text(encoding="utf-8"))["runs"]
+        for backend, sizes in sorted(runs.items()):
+            for size, run in sorted(sizes.items(), key=lambda item: int(item[0])):
+                figures = "; ".join(f"{k} {v}" for k, v in run["figures"].items() if not k.startswith("load_average"))
+                load = ", ".join(str(x) for x in run["load_average"])
+                lines.append(
+                    f"| {script} | {backend} | {int(size):,} | {figures} | {run['date'][:16]}, {load} | "
+                    f"`{run['command']}` |"
+                )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table())
