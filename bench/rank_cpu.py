@@ -1,0 +1,63 @@
+"""CPU time of ``rank_for`` per need, with the matching code of any commit, on a database kept by
+``bench/incremental.py --keepdb`` (a profile's before → after on the same data):
+
+    python bench/incremental.py --n 10000 --keepdb                # loads /tmp/mengkeju-bench-keep-10000.sqlite3
+    git archive 97a3e33 | tar -x -C /tmp/before
+    python bench/rank_cpu.py --code /tmp/before --n 10000        # the code of that commit
+    python bench/rank_cpu.py --n 10000                           # this checkout
+
+Ranks the kept needs (at most 40) twice each after one warm-up and prints the CPU time per need
+(``time.process_time``: on SQLite all of the work; on PostgreSQL the server's share is not counted) and the
+wall time with the load average, so a loaded machine shows as wall ≫ CPU.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--code", type=Path, default=Path(__file__).resolve().parent.parent, help="a source tree")
+    parser.add_argument("--n", type=int, default=10000, help="the size the kept database was loaded with")
+    args = parser.parse_args()
+    root = args.code.resolve()
+    sys.path.insert(0, str(root / "bench"))
+    os.chdir(root / "bench")
+    from common import django_on_throwaway_db
+
+    if "keep_name" in django_on_throwaway_db.__code__.co_varnames:
+        django_on_throwaway_db(keepdb=True, keep_name=f"keep-{args.n}")
+    else:  # older trees kept one file: point it at this size's
+        keep = Path("/tmp/mengkeju-bench-keep.sqlite3")
+        keep.unlink(missing_ok=True)
+        keep.symlink_to(f"/tmp/mengkeju-bench-keep-{args.n}.sqlite3")
+        django_on_throwaway_db(keepdb=True)
+    from matching import services
+    from matching.models import IndexedPosting
+
+    ids = list(IndexedPosting.objects.filter(kind="need").values_list("posting_id", flat=True))[:40]
+    achievements = IndexedPosting.objects.filter(kind="achievement").count()
+    if len(ids) < 2:
+        sys.exit("no kept needs: run bench/incremental.py --n N --keepdb first")
+    services.rank_for(kind="need", posting_id=ids[0])
+    wall, cpu = [], []
+    for posting_id in ids[1:] * 2:
+        t, c = time.perf_counter(), time.process_time()
+        services.rank_for(kind="need", posting_id=posting_id)
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    ms = lambda v: f"{v * 1000:.1f} ms"  # noqa: E731
+    print(
+        f"{root}: {len(ids) - 1} needs × 2 against {achievements} achievements; rank_for per need: "
+        f"CPU p50 {ms(statistics.median(cpu))}, mean {ms(statistics.mean(cpu))}; "
+        f"wall p50 {ms(statistics.median(wall))}; "
+        f"load average {os.getloadavg()}"
+    )
+
+
+if __name__ == "__main__":
+    main()
