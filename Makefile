@@ -92,8 +92,8 @@ mutation: install
 	nice -n 15 $(BIN)/mutmut run --max-children $${MUTATION_CHILDREN:-2}
 	$(BIN)/mutmut results
 	$(BIN)/mutmut export-cicd-stats
-	$(PY) -c 'import json; s = json.load(open("mutants/mutmut-cicd-stats.json")); n = s["total"] - s["skipped"]; \
-		print(f"mutation score: {(s[\"killed\"] + s[\"timeout\"]) / n:.1%} of {n} mutants ({s})")'
+	$(PY) -c "import json; s = json.load(open('mutants/mutmut-cicd-stats.json')); n = s['total'] - s['skipped']; \
+		print('mutation score: {:.1%} of {} mutants ({})'.format((s['killed'] + s['timeout']) / n, n, s))"
 
 # The PostgreSQL + Redis deployment: set DATABASE_URL and REDIS_URL (see README.md) for all three.
 worker: install
