@@ -23,6 +23,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--code", type=Path, default=Path(__file__).resolve().parent.parent, help="a source tree")
     parser.add_argument("--n", type=int, default=10000, help="the size the kept database was loaded with")
+    parser.add_argument("--side-cache", type=int, help="MATCHING_SIDE_CACHE for this run (0: every candidate parsed)")
     args = parser.parse_args()
     root = args.code.resolve()
     sys.path.insert(0, str(root / "bench"))
@@ -36,8 +37,13 @@ def main():
         keep.unlink(missing_ok=True)
         keep.symlink_to(f"/tmp/mengkeju-bench-keep-{args.n}.sqlite3")
         django_on_throwaway_db(keepdb=True)
+    from django.conf import settings
+
     from matching import services
     from matching.models import IndexedPosting
+
+    if args.side_cache is not None:
+        settings.MATCHING_SIDE_CACHE = args.side_cache
 
     ids = list(IndexedPosting.objects.filter(kind="need").values_list("posting_id", flat=True))[:40]
     achievements = IndexedPosting.objects.filter(kind="achievement").count()

@@ -13,8 +13,9 @@ current.
 Rows not in the map are read as text and parsed with orjson (about twice as fast as ``json``).
 
 The sides handed out are shared: callers must not change them (``rank_for`` only changes the query
-side, which it loads without the cache). ``MATCHING_SIDE_CACHE`` (default 20,000 sides, about 15 kB each)
-bounds the memory; 0 turns the cache off.
+side, which it loads without the cache). ``MATCHING_SIDE_CACHE`` (default 5,000 sides) bounds the memory:
+a side takes ~59 kB in CPython (tracemalloc, generated achievements at 10k), so the default costs a
+process up to ~290 MB; 0 turns the cache off (every candidate parsed, still with orjson).
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ _cache: SideCache | None = None
 def side_cache() -> SideCache:
     """This process's cache, sized by ``MATCHING_SIDE_CACHE`` (read when first used or resized)."""
     global _cache
-    size = getattr(settings, "MATCHING_SIDE_CACHE", 20000)
+    size = getattr(settings, "MATCHING_SIDE_CACHE", 5000)
     if _cache is None or _cache.size != size:
         _cache = SideCache(size)
     return _cache
