@@ -4,7 +4,8 @@
 # Needs PostgreSQL and Redis: PG_URL (default postgres://postgres@127.0.0.1:5432/bench) and REDIS_URL
 # (default redis://127.0.0.1:6379/0). Each script measures its baseline in the same run and writes its
 # figures to bench/results/<script>.json. Each size on each backend keeps its own database (--keepdb), so a
-# second run skips the loading. Several hours for all sizes (loading 500k postings alone takes ~1 h).
+# second run skips the loading (the full run reuses the achievements of the same size). Several hours for
+# all sizes; the kept databases (test_bench_<n>, /tmp/mengkeju-bench-keep-<n>.sqlite3) can be dropped after.
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PY:-../.venv/bin/python}
@@ -21,6 +22,7 @@ for n in $SIZES; do
     env -u DATABASE_URL "$PY" -u bm25s_compare.py --n "$n" --keepdb
     DATABASE_URL="${PG}_$n" "$PY" -u bm25s_compare.py --n "$n" --keepdb
     needs=$((n / 5))
-    DATABASE_URL="${PG}_full_$n" REDIS_URL="$REDIS" "$PY" -u full_run.py --needs "$needs" --achievements "$n" --keepdb
+    # the same database as above: its n achievements are reused, the needs replaced
+    DATABASE_URL="${PG}_$n" REDIS_URL="$REDIS" "$PY" -u full_run.py --needs "$needs" --achievements "$n" --keepdb
 done
 uptime
