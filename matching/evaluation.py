@@ -26,7 +26,7 @@ from .calibration import Calibrator, features, shipped
 from .concepts import ConceptLayer, posting_text, starter_links
 from .generic import general_words, generic_from_postings
 from .ranking import DEFAULT_OPTIONS, Options, rank_need
-from .scoring import Scorer, Side, Stats, Weights, bm25_baseline_rank
+from .scoring import ASSOCIATION, Scorer, Side, Stats, Weights, bm25_baseline_rank
 
 # The related clusters of the seed taxonomy, by Chinese name (the database has them as IndustryCluster.related).
 SEED_RELATED = [
@@ -143,12 +143,15 @@ def evaluate_in_memory(
     generic: str = "both",
     links=None,
     background: list[dict] | None = None,
+    associations=None,
 ) -> dict:
     """Score every need against every achievement in memory; the reference the Django command matches.
 
     ``generic``: "both" (general list + recognised from the data), "list", "data" or "none";
     ``links``: concept relations (default: the starter set); ``background``: extra achievement-like
-    records counted only for the generic words (e.g. the CSL test excerpt)."""
+    records counted for the generic words and the term associations (e.g. the CSL excerpt);
+    ``associations``: an ``Associations`` to use (default: learned here from both sides and ``background``
+    when ``options.associations``)."""
     directory = Path(directory)
     needs = read_jsonl(directory / "needs.jsonl")
     achievements = read_jsonl(directory / "achievements.jsonl")
@@ -168,6 +171,14 @@ def evaluate_in_memory(
     scorer = Scorer(
         stats=stats, related=set(related), generic=generic_words, **({"weights": weights} if weights else {})
     )
+    if not options.association_evidence:
+        scorer.non_evidence = scorer.non_evidence | {ASSOCIATION}
+    if associations is None and options.associations:
+        from .associations import learn
+
+        corpus = [d.words for d in docs] + [s.words for s in need_sides.values()]
+        corpus += [analyzer.tokens(posting_text(r)) for r in background or ()]
+        associations = learn(corpus, is_word=scorer.is_evidence_word)
     layer = ConceptLayer(starter_links() if links is None else links, analyzer)
     rankings, proposals, ranked_all = {}, {}, {}
     for need in needs:
@@ -176,7 +187,15 @@ def evaluate_in_memory(
         side.grams = analyzer.expand_grams(side.grams, expanded)
         need_links = layer.expansion(text=posting_text(need), cluster=need.get("cluster"))
         ranked, _q = rank_need(
-            scorer, side, expanded, docs, calibrator=calibrator, links=need_links, options=options, top_k=k
+            scorer,
+            side,
+            expanded,
+            docs,
+            calibrator=calibrator,
+            links=need_links,
+            associations=associations,
+            options=options,
+            top_k=k,
         )
         rankings[need["external_id"]] = [s.key for s in ranked[:k]]
         proposals[need["external_id"]] = [s.key for s in ranked if s.components["proposed"]]

@@ -39,27 +39,28 @@ def _analyzer():
     return default_analyzer()
 
 
-def _index_terms(text: str) -> list[str]:
-    from mengkeju.lib.textanalysis.search_terms import index_terms
+def _index_text(text: str, analyzer=None) -> str:
+    from mengkeju.lib.textanalysis.search_terms import index_text
 
-    return index_terms(_analyzer(), text)
-
-
-def search_tokens_from(*, heading: str, body: str) -> str:
-    """The value of ``search_tokens`` for a heading (title and keywords) and a public text."""
-    return f" {' '.join(_index_terms(heading))} {SECTION} {' '.join(_index_terms(body))} "
+    return index_text(analyzer or _analyzer(), text)
 
 
-def search_tokens_of(posting) -> str:
+def search_tokens_from(*, heading: str, body: str, analyzer=None) -> str:
+    """The value of ``search_tokens`` for a heading (title and keywords) and a public text; ``analyzer``
+    defaults to ``default_analyzer()``."""
+    return f" {_index_text(heading, analyzer)} {SECTION} {_index_text(body, analyzer)} "
+
+
+def search_tokens_of(posting, *, analyzer=None) -> str:
     """The value of ``Posting.search_tokens``: the terms of its title and keywords, then of its public
     text (a confidential need's public summary, never its description)."""
     heading = " ".join([posting.title, " ".join(posting.keywords or ())])
-    return search_tokens_from(heading=heading, body=posting.public_text())
+    return search_tokens_from(heading=heading, body=posting.public_text(), analyzer=analyzer)
 
 
 def segment_for_index(text: str) -> str:
     """The encoded terms of ``text``, space-separated (what one section of ``search_tokens`` holds)."""
-    return " ".join(_index_terms(text))
+    return _index_text(text)
 
 
 @functools.lru_cache(maxsize=1)

@@ -20,6 +20,7 @@ Unicode in tests/lib/test_textanalysis_properties.py).
 from __future__ import annotations
 
 import functools
+import re
 import threading
 import unicodedata
 
@@ -38,6 +39,9 @@ _TABLE = (
     # lone surrogates are not text (they cannot even be encoded as UTF-8); drop them
     | {code: None for code in range(0xD800, 0xE000)}
 )
+# any character _TABLE changes: most text has none, and a regex scan is far cheaper than translate()
+# with a dict table, which looks up every character in Python
+_TABLE_RE = re.compile("[" + re.escape(INVISIBLE + DASHES) + "\ud800-\udfff]")
 _opencc_lock = threading.Lock()
 _converter = None
 
@@ -57,38 +61,55 @@ def _has_cjk(text: str) -> bool:
     return any(ch >= "\u2e80" for ch in text)
 
 
-@functools.lru_cache(maxsize=65_536)
-def _normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text.translate(_TABLE))
+def _fold(text: str) -> str:
+    """``text.translate(_TABLE)``, skipped when no character of the table occurs (the common case)."""
+    return text.translate(_TABLE) if _TABLE_RE.search(text) else text
+
+
+def _normalize_uncached(text: str) -> str:
+    text = unicodedata.normalize("NFKC", _fold(text))
     # NFKC can produce dashes (e.g. from compatibility forms) and never removes them: fold after it too
-    text = text.translate(_TABLE)
+    text = _fold(text)
     if _has_cjk(text):
         text = _t2s().convert(text)
         # OpenCC leaves NFKC-stable text NFKC-stable in practice; re-applying keeps the result idempotent
-        text = unicodedata.normalize("NFKC", text).translate(_TABLE)
+        text = _fold(unicodedata.normalize("NFKC", text))
     return text
+
+
+def _lowered_uncached(text: str) -> str:
+    out = _normalize(text).lower() if len(text) <= 512 else _normalize_long(text).lower()
+    # lower-casing can leave text NFKC would change again (rare: e.g. U+0130); settle it
+    for _ in range(3):
+        if out.isascii():
+            break
+        again = _fold(unicodedata.normalize("NFKC", out)).lower()
+        if again == out:
+            break
+        out = again
+    return out
+
+
+# short texts (titles, keywords, sentences, queries) recur across postings: many kept; long texts
+# (descriptions) are normalised several times while one posting is analysed (search terms, each of the
+# matcher's features): the last few kept
+_normalize = functools.lru_cache(maxsize=65_536)(_normalize_uncached)
+_normalize_long = functools.lru_cache(maxsize=64)(_normalize_uncached)
+_lowered = functools.lru_cache(maxsize=65_536)(_lowered_uncached)
+_lowered_long = functools.lru_cache(maxsize=64)(_lowered_uncached)
 
 
 def normalize(text: str | None, *, lower: bool = True) -> str:
     """``text`` in the one canonical form used for comparing, indexing and matching (see the module doc).
 
     ``None`` and ``""`` give ``""``. ``lower=False`` keeps the case (for text stored or shown).
-    Never raises for any ``str``.
+    Never raises for any ``str``. Results are memoised (all short texts, the last few long ones).
     """
     if not text:
         return ""
-    out = _normalize(text) if len(text) <= 512 else _normalize.__wrapped__(text)
     if lower:
-        out = out.lower()
-        # lower-casing can leave text NFKC would change again (rare: e.g. U+0130); settle it
-        for _ in range(3):
-            if out.isascii():
-                break
-            again = unicodedata.normalize("NFKC", out).translate(_TABLE).lower()
-            if again == out:
-                break
-            out = again
-    return out
+        return _lowered(text) if len(text) <= 512 else _lowered_long(text)
+    return _normalize(text) if len(text) <= 512 else _normalize_long(text)
 
 
 def normalize_name(text: str | None) -> str:

@@ -27,7 +27,7 @@ from .chars import HAN, LATIN
 from .normalize import normalize
 from .tokenize import Segmenter
 
-__all__ = ["encode_term", "highlight_terms", "index_terms", "query_groups", "search_tokens"]
+__all__ = ["encode_term", "highlight_terms", "index_terms", "index_text", "query_groups", "search_tokens"]
 
 _ENCODE = {"-": "xqh", "+": "xqp", ".": "xqd", "/": "xqs", "#": "xqn"}
 _ENCODE_RE = re.compile(r"[-+./#]")
@@ -57,13 +57,12 @@ def _grams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-def index_terms(segmenter: Segmenter, text: str) -> list[str]:
-    """The encoded terms library search stores for ``text``, repeats kept (they count for ranking):
-    search-mode words, Latin words and their parts, Chinese unigrams and bigrams."""
+def _raw_index_terms(segmenter: Segmenter, text: str) -> list[str]:
     out: list[str] = []
+    subwords = segmenter._subwords  # memoised tuples; subwords() would copy each into a list
     for word in segmenter._words(text):
         out.append(word)
-        out.extend(segmenter.subwords(word))
+        out.extend(subwords(word))
     for match in _RUN_RE.finditer(normalize(text)):
         han, latin = match.groups()
         if han:
@@ -75,7 +74,19 @@ def index_terms(segmenter: Segmenter, text: str) -> list[str]:
             parts = _LATIN_PARTS_RE.findall(base) if base == latin else []
             if len(parts) > 1:  # ca19-9 → ca19, 9; wi-fi → wi, fi
                 out.extend(parts)
-    return [encode_term(t) for t in out if t]
+    return out
+
+
+def index_terms(segmenter: Segmenter, text: str) -> list[str]:
+    """The encoded terms library search stores for ``text``, repeats kept (they count for ranking):
+    search-mode words, Latin words and their parts, Chinese unigrams and bigrams."""
+    return [encode_term(t) for t in _raw_index_terms(segmenter, text) if t]
+
+
+def index_text(segmenter: Segmenter, text: str) -> str:
+    """``" ".join(index_terms(segmenter, text))``, encoded in one pass over the joined text (encoding is
+    per character, so this is the same string; the index of a long text has thousands of terms)."""
+    return encode_term(" ".join(t for t in _raw_index_terms(segmenter, text) if t))
 
 
 def _group_terms(group: str) -> list[str]:

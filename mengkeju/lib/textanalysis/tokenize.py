@@ -22,10 +22,14 @@ __all__ = ["Segmenter", "bigrams"]
 # memoised jieba cuts (runs of Chinese characters) and sub-words, per segmenter
 CUT_CACHE_SIZE = 50_000
 SUBWORD_CACHE_SIZE = 200_000
+# memoised words of whole texts: one posting's fields are read by search indexing and by each of the
+# matcher's features in turn, so the texts of the last few postings suffice
+TEXT_CACHE_SIZE = 1024
 
 _PIECE_RE = re.compile(rf"([{HAN}]+)|({LATIN})(-(?=[{HAN}]))?")
 _NUMBER_RE = re.compile(r"^[0-9]+(?:[.,/-][0-9]+)*$")
 _JOINERS_RE = re.compile(r"[-+./]")
+_ALL_HAN_RE = re.compile(rf"[{HAN}]*")
 
 
 def _bounded(word: str) -> str:
@@ -40,8 +44,13 @@ def _bounded(word: str) -> str:
 
 def bigrams(token: str) -> list[str]:
     """Character bigrams of the Chinese characters of a token."""
-    han = "".join(ch for ch in token if HAN_RE.match(ch))
-    return [han[i : i + 2] for i in range(len(han) - 1)]
+    return list(_bigrams(token))
+
+
+@functools.lru_cache(maxsize=200_000)
+def _bigrams(token: str) -> tuple[str, ...]:
+    han = token if _ALL_HAN_RE.fullmatch(token) else "".join(HAN_RE.findall(token))
+    return tuple(han[i : i + 2] for i in range(len(han) - 1))
 
 
 class Segmenter:
@@ -63,6 +72,9 @@ class Segmenter:
         # new analyser, hence fresh caches)
         self._cut = functools.lru_cache(maxsize=CUT_CACHE_SIZE)(self._cut_uncached)
         self._subwords = functools.lru_cache(maxsize=SUBWORD_CACHE_SIZE)(self._subwords_uncached)
+        self._kept: dict[str, bool] = {}  # word → kept by _keep (stopwords and numbers are not)
+        self._text_words = functools.lru_cache(maxsize=TEXT_CACHE_SIZE)(self._text_words_uncached)
+        self._text_tokens = functools.lru_cache(maxsize=TEXT_CACHE_SIZE)(self._text_tokens_uncached)
 
     @property
     def tokenizer(self):
@@ -74,6 +86,12 @@ class Segmenter:
 
     def _words(self, text: str) -> list[str]:
         """All words in reading order, before stopword and number filtering."""
+        return list(self._text_words(text))
+
+    def _text_words_uncached(self, text: str) -> tuple[str, ...]:
+        return tuple(self._find_words(text))
+
+    def _find_words(self, text: str) -> list[str]:
         text = normalize(text)
         if self._mixed_re is None or not self._mixed_re.search(text):
             return self._piece_words(text)
@@ -113,11 +131,19 @@ class Segmenter:
         return words
 
     def _keep(self, word: str) -> bool:
-        return bool(word) and word not in self.stopwords and not _NUMBER_RE.match(word)
+        keep = self._kept.get(word)
+        if keep is None:
+            keep = bool(word) and word not in self.stopwords and not _NUMBER_RE.match(word)
+            if len(self._kept) < SUBWORD_CACHE_SIZE:
+                self._kept[word] = keep
+        return keep
 
     def tokens(self, text: str) -> list[str]:
         """Precise segmentation, normalised, stopwords and bare numbers removed, in reading order."""
-        return [w for w in self._words(text) if self._keep(w)]
+        return list(self._text_tokens(text))
+
+    def _text_tokens_uncached(self, text: str) -> tuple[str, ...]:
+        return tuple(w for w in self._text_words(text) if self._keep(w))
 
     def _cut_uncached(self, han: str) -> tuple[str, ...]:
         return tuple(w for w in self.tokenizer.cut(han, HMM=True) if w)
