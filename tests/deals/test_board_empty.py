@@ -25,3 +25,11 @@ def test_a_filter_that_finds_nothing_says_so_and_offers_all(client_for, broker, 
 def test_an_empty_platform_says_where_deals_come_from(client_for, broker):
     html = client_for(broker).get(reverse("deals:board")).content.decode()
     assert "暂无对接项目：技术经纪人通过匹配后，项目会出现在这里。" in html
+
+
+def test_my_matches_names_the_broker_column_on_phones(client_for, owner, admin, proposal):
+    """On a phone the table turns into cards and each cell shows its data-label; the broker's name stood
+    there alone."""
+    services.match_approve(match=proposal, user=admin)
+    html = client_for(owner).get(reverse("deals:mine")).content.decode()
+    assert 'data-label="负责经纪人"' in html
