@@ -59,7 +59,10 @@ class PostingForm(SubmissionTokenMixin, forms.ModelForm):
     region_code = forms.ChoiceField(
         label=_("Region"),
         required=False,
-        help_text=_("The 旗县区, or a whole 盟市 when the posting concerns all of it."),
+        help_text=_(
+            "The banner, county or district (旗县区), or a whole league or city (盟市) "
+            "when the posting concerns all of it."
+        ),
     )
 
     common_fields = [

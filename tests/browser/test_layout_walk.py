@@ -87,3 +87,21 @@ def test_review_queue_keeps_score_and_source_words_whole_beside_the_filters(chro
         assert line > 0
     finally:
         context.close()
+
+
+def test_pages_name_their_icon_so_browsers_do_not_ask_for_a_missing_favicon(chromium, live_server):
+    """Every first visit logged a console error: GET /favicon.ico 404."""
+    context = _context(chromium, live_server.url, "zh-hans", {"width": 1280, "height": 900})
+    page = context.new_page()
+    failures = []
+    page.on("response", lambda response: failures.append(response.url) if response.status >= 400 else None)
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    try:
+        page.goto(f"{live_server.url}/")
+        page.wait_for_load_state("networkidle")
+        icon = page.locator("link[rel=icon]").get_attribute("href")
+        assert page.request.get(live_server.url + icon).status == 200
+        assert failures == [] and errors == []
+    finally:
+        context.close()

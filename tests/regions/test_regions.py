@@ -299,3 +299,19 @@ def test_a_region_outside_the_tree_is_shown_as_typed_in_english(client):
     assert need.division_id is None
     client.cookies["django_language"] = "en"
     assert "宁夏银川" in client.get(need.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "help_text"),
+    [
+        ("en", "The banner, county or district (旗县区), or a whole league or city (盟市)"),
+        ("zh-hans", "选择旗县区；如涉及整个盟市，可选择该盟市。"),
+    ],
+)
+def test_the_posting_forms_region_picker_explains_itself_in_the_pages_language(client_for, owner, language, help_text):
+    client = client_for(owner)
+    client.cookies["django_language"] = language
+    html = client.get(reverse("needs:create")).content.decode()
+    assert help_text in html
+    if language == "en":
+        assert ">Ordos (all of it)<" in html and ">Jungar Banner<" in html
