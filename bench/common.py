@@ -118,6 +118,10 @@ class Features:
         self.terms = lru_cache(maxsize=None)(self._terms)
         self.grams = lru_cache(maxsize=None)(self._grams)
         self.concepts = lru_cache(maxsize=None)(self._concepts)
+        self.words = lru_cache(maxsize=None)(self._words)
+
+    def _words(self, text: str) -> frozenset[str]:
+        return frozenset(self.a.tokens(text))
 
     def _terms(self, field: str, text: str):
         kw = {"keywords": [], "title": "", "description": ""}
@@ -133,6 +137,8 @@ class Features:
         return json.dumps(self.a.concepts(keywords=[keyword], title=""), ensure_ascii=False)
 
     def of(self, record: dict) -> dict:
+        from matching.concepts import posting_text
+
         pieces = [("keywords", k) for k in record["keywords"]] + [("title", record["title"])]
         head = pieces[:]
         pieces += [("description", s) for s in SENTENCE_RE.split(record["description"]) if s.strip()]
@@ -151,6 +157,11 @@ class Features:
             concepts += json.loads(self.concepts(k))
         if not record["keywords"]:
             concepts = self.a.concepts(keywords=[], title=record["title"])
+        # the whole words (evidence of a shared concept) and, for needs, the text the concept layer reads:
+        # as matching.indexing.posting_features, from posting_text (title, keywords, description)
+        words: set[str] = set()
+        for _field, text in pieces:
+            words |= self.words(text)
         features = {
             "terms": terms,
             "grams": grams,
@@ -158,8 +169,10 @@ class Features:
             "concepts": concepts,
             "cluster": record["cluster"],
             "modes": sorted(record.get("cooperation_modes") or []),
+            "words": sorted(words),
         }
         if "budget_max_wan" in record or record.get("kind") == "need":
+            features["text"] = posting_text(record)
             features["budget_min"] = record.get("budget_min_wan")
             features["budget_max"] = record.get("budget_max_wan")
         else:

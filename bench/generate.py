@@ -7,7 +7,19 @@ Writes ``needs.jsonl`` and ``achievements.jsonl`` (the format of ``data/eval/dev
 The vocabulary is real: the 1,200 CSL abstracts of ``data/csl`` (Apache-2.0) grouped by industry cluster,
 so every cluster has its own words. Each record mixes the title and keywords of one paper of its cluster
 with a keyword and sentences of other papers of the same cluster, so terms co-occur as they do in real
-texts of a field. On top of that, fixed shares of the records are made harder for the analyser:
+texts of a field.
+
+Needs and achievements are related as on a real platform: most needs ask for something nobody offers
+and a minority for something some lab has. Every cluster's papers are split once (by a hash of their id,
+``ROLES``) into topics both sides write about, topics only enterprises ask about and topics only labs
+offer. ``RELATED_SHARE`` of the needs take their topic from the shared ones (they find achievements with
+the same specific terms); the others take a need-only topic and meet the achievements only through the
+words a field's texts have in common — enough for the matcher to propose a pair sometimes, and to show
+it does not propose one for every need. A need's other sentences come from need-side topics, an
+achievement's from achievement-side topics. ``bench/full_run.py`` and ``bench/incremental.py`` report the
+proposals per need that result.
+
+On top of that, fixed shares of the records are made harder for the analyser:
 
 * lengths are mixed: a title-only description, three to five sentences, or a long text of eight to
   twelve sentences (``LENGTHS``);
@@ -22,6 +34,7 @@ same files on any machine. Sizes from 1k to 500k take seconds to a minute.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import re
@@ -38,6 +51,8 @@ SENTENCE_RE = re.compile(r"(?<=[。；;！!？?])")
 TRADITIONAL_SHARE = 0.05
 LATIN_SHARE = 0.10
 LENGTHS = [("title-only", 0.10), ("short", 0.70), ("long", 0.20)]
+RELATED_SHARE = 0.35  # needs whose topic some achievements share
+ROLES = [("shared", 0.5), ("need", 0.25), ("achievement", 0.25)]  # each paper's side, by hash of its id
 LATIN_TERMS = [
     "304不锈钢", "316L", "ISO 9001", "CA19-9", "5G", "PLC", "PEM电解", "3D打印", "荧光定量PCR", "GB/T 19001",
     "Q345B", "IGBT", "LiFePO4", "PM2.5", "RFID", "AI视觉", "C++", "MES系统", "IV型瓶", "SCR脱硝",
@@ -45,6 +60,7 @@ LATIN_TERMS = [
 MATURITIES = ["实验室", "小试", "中试", "产业化"]
 MODES = ["技术转让", "技术许可", "合作开发", "委托开发", "技术咨询", "技术服务", "作价入股"]
 NEED_OPENINGS = ["我公司在生产中遇到", "目前企业面临", "现有产线存在", "我单位急需解决", "合作社生产中出现"]
+NEED_TITLES = ["技术需求", "相关技术难题", "工艺改进需求", "技术攻关", "方面的技术合作"]
 NEED_REQUESTS = [
     "希望寻求相关技术合作。", "寻求高校或科研院所提供解决方案。", "欢迎有成熟技术的团队对接。",
     "拟委托开发或购买成熟技术。", "希望开展联合攻关。",
@@ -62,6 +78,27 @@ def _papers() -> dict[str, list[dict]]:
                     paper["sentences"] = [s for s in SENTENCE_RE.split(paper["description"]) if s.strip()]
                     by_cluster[paper["cluster"]].append(paper)
     return dict(by_cluster)
+
+
+def _role(paper: dict) -> str:
+    """The side(s) a paper's topic belongs to: stable across runs and machines (a hash, not ``hash()``)."""
+    x = int(hashlib.sha1(paper["external_id"].encode()).hexdigest()[:8], 16) / 16**8
+    acc = 0.0
+    for role, share in ROLES:
+        acc += share
+        if x < acc:
+            return role
+    return ROLES[-1][0]
+
+
+def _pools(papers: dict[str, list[dict]], kind: str) -> dict[str, dict[str, list[dict]]]:
+    """Per cluster, the topics a record of ``kind`` may take: {"related": [...], "own": [...], "all": [...]}."""
+    out = {}
+    for cluster, pool in papers.items():
+        shared = [p for p in pool if _role(p) == "shared"] or pool
+        own = [p for p in pool if _role(p) == kind] or pool
+        out[cluster] = {"related": shared, "own": own, "all": shared + own}
+    return out
 
 
 def _length(rng: random.Random) -> str:
@@ -97,14 +134,25 @@ def generate(kind: str, n: int, *, seed: int = 7) -> Iterator[dict]:
     rng = random.Random(f"{seed}:{kind}")
     papers = _papers()
     clusters = sorted(papers)
+    pools = _pools(papers, kind)
     for i in range(n):
         cluster = rng.choice(clusters)
-        pool = papers[cluster]
-        own, second = rng.choice(pool), rng.choice(pool)
+        side = pools[cluster]
+        topic = side["all"]
+        if kind == "need":  # most needs ask about a topic no lab offers
+            topic = side["related"] if rng.random() < RELATED_SHARE else side["own"]
+        pool = side["all"]
+        own, second = rng.choice(topic), rng.choice(pool)
         length = _length(rng)
-        body = _sentences(rng, own, pool, length)
-        keywords = list(own.get("keywords") or [])[:3] + list(second.get("keywords") or [])[:1]
-        title = own["title"]
+        if kind == "need":  # an enterprise names its problem in a few words and sentences of its own topic
+            keywords = list(own.get("keywords") or [])[: rng.randint(1, 3)]
+            count = {"title-only": 0, "short": rng.randint(1, 2)}.get(length, rng.randint(3, 5))
+            body = own["sentences"][1 : 1 + count]
+            title = f"{keywords[0]}{rng.choice(NEED_TITLES)}" if keywords else own["title"][:20]
+        else:
+            body = _sentences(rng, own, pool, length)
+            keywords = list(own.get("keywords") or [])[:3] + list(second.get("keywords") or [])[:1]
+            title = own["title"]
         if rng.random() < LATIN_SHARE:
             term = rng.choice(LATIN_TERMS)
             title = f"{term}{title}" if rng.random() < 0.5 else title
@@ -114,7 +162,7 @@ def generate(kind: str, n: int, *, seed: int = 7) -> Iterator[dict]:
         if kind == "need":
             problem = keywords[0] if keywords else title[:8]
             record |= {
-                "title": f"{title[:60]}技术需求",
+                "title": title[:80],
                 "description": f"{rng.choice(NEED_OPENINGS)}{problem}方面的问题。"
                 + "".join(body)
                 + rng.choice(NEED_REQUESTS),

@@ -4,8 +4,18 @@ from django.utils.translation import gettext_lazy as _
 
 from mengkeju.lib.textanalysis import reset_default_analyzer
 
-from . import learning
-from .models import ConceptLink, IndexedPosting, IndexTerm, LearnedModel, Match, MatchOutbox, MatchRun, Synonym
+from . import learning, services
+from .models import (
+    ConceptLink,
+    ConceptLinkChange,
+    IndexedPosting,
+    IndexTerm,
+    LearnedModel,
+    Match,
+    MatchOutbox,
+    MatchRun,
+    Synonym,
+)
 
 
 @admin.register(Match)
@@ -140,6 +150,34 @@ class ConceptLinkAdmin(admin.ModelAdmin):
     list_filter = ["active", "cluster"]
     list_editable = ["active"]
     search_fields = ["problem", "technology", "note"]
+
+    # changes made here go into the same history as the concept layer's page (/matching/concepts/)
+    def save_model(self, request, obj, form, change):
+        before = services.concept_state(ConceptLink.objects.get(pk=obj.pk)) if change and obj.pk else {}
+        super().save_model(request, obj, form, change)
+        after = services.concept_state(obj)
+        if before != after:
+            if not before:
+                action = ConceptLinkChange.Action.CREATED
+            elif before["active"] != after["active"] and {**before, "active": after["active"]} == after:
+                action = ConceptLinkChange.Action.ENABLED if after["active"] else ConceptLinkChange.Action.DISABLED
+            else:
+                action = ConceptLinkChange.Action.EDITED
+            ConceptLinkChange.objects.create(link=obj, action=action, user=request.user, before=before, after=after)
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, ConceptLink.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        for link in queryset:
+            ConceptLinkChange.objects.create(
+                link=None,
+                action=ConceptLinkChange.Action.DELETED,
+                user=request.user,
+                before=services.concept_state(link),
+                after={},
+            )
+        queryset.delete()
 
 
 @admin.register(LearnedModel)

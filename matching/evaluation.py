@@ -22,11 +22,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from .calibration import Calibrator, shipped
+from .calibration import Calibrator, features, shipped
 from .concepts import ConceptLayer, posting_text, starter_links
 from .generic import general_words, generic_from_postings
 from .ranking import DEFAULT_OPTIONS, Options, rank_need
-from .scoring import Scorer, Side, Stats, Weights, bm25_baseline_rank
+from .scoring import ASSOCIATION, Scorer, Side, Stats, Weights, bm25_baseline_rank
 
 # The related clusters of the seed taxonomy, by Chinese name (the database has them as IndustryCluster.related).
 SEED_RELATED = [
@@ -143,12 +143,15 @@ def evaluate_in_memory(
     generic: str = "both",
     links=None,
     background: list[dict] | None = None,
+    associations=None,
 ) -> dict:
     """Score every need against every achievement in memory; the reference the Django command matches.
 
     ``generic``: "both" (general list + recognised from the data), "list", "data" or "none";
     ``links``: concept relations (default: the starter set); ``background``: extra achievement-like
-    records counted only for the generic words (e.g. the CSL test excerpt)."""
+    records counted for the generic words and the term associations (e.g. the CSL excerpt);
+    ``associations``: an ``Associations`` to use (default: learned here from both sides and ``background``
+    when ``options.associations``)."""
     directory = Path(directory)
     needs = read_jsonl(directory / "needs.jsonl")
     achievements = read_jsonl(directory / "achievements.jsonl")
@@ -168,6 +171,14 @@ def evaluate_in_memory(
     scorer = Scorer(
         stats=stats, related=set(related), generic=generic_words, **({"weights": weights} if weights else {})
     )
+    if not options.association_evidence:
+        scorer.non_evidence = scorer.non_evidence | {ASSOCIATION}
+    if associations is None and options.associations:
+        from .associations import learn
+
+        corpus = [d.words for d in docs] + [s.words for s in need_sides.values()]
+        corpus += [analyzer.tokens(posting_text(r)) for r in background or ()]
+        associations = learn(corpus, is_word=scorer.is_evidence_word)
     layer = ConceptLayer(starter_links() if links is None else links, analyzer)
     rankings, proposals, ranked_all = {}, {}, {}
     for need in needs:
@@ -176,7 +187,15 @@ def evaluate_in_memory(
         side.grams = analyzer.expand_grams(side.grams, expanded)
         need_links = layer.expansion(text=posting_text(need), cluster=need.get("cluster"))
         ranked, _q = rank_need(
-            scorer, side, expanded, docs, calibrator=calibrator, links=need_links, options=options, top_k=k
+            scorer,
+            side,
+            expanded,
+            docs,
+            calibrator=calibrator,
+            links=need_links,
+            associations=associations,
+            options=options,
+            top_k=k,
         )
         rankings[need["external_id"]] = [s.key for s in ranked[:k]]
         proposals[need["external_id"]] = [s.key for s in ranked if s.components["proposed"]]
@@ -190,6 +209,7 @@ def evaluate_in_memory(
     need_ids = [n["external_id"] for n in needs]
     return {
         "matcher": {**metrics(rankings, qrels, k), **queue_metrics(proposals, qrels, need_ids)},
+        "misses": queue_misses(ranked_all, qrels, threshold=calibrator.threshold),
         "bm25": metrics(base_rankings, qrels, k),
         "rankings": rankings,
         "proposals": proposals,
@@ -212,4 +232,114 @@ def format_table(result: dict) -> str:
             f"queue: precision {m['queue_precision']:.4f}, recall {m['queue_recall']:.4f}, "
             f"{m['proposals_per_need']:.2f} proposals per need, {m['needs_without']} needs without a proposal"
         )
+    if "misses" in result:
+        lines.append("graded pairs: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result["misses"].items()))
     return "\n".join(lines)
+
+
+# -- why graded pairs are not proposed, and the queue out of sample -------------------------------------------
+
+MISS_CAUSES = ("proposed", "not_candidate", "no_evidence", "below_threshold", "over_cap")
+
+
+def queue_misses(ranked: dict[str, list], qrels: dict[str, dict[str, int]], *, threshold: float) -> dict[str, int]:
+    """Every graded (≥ 1) pair of a set by what happened to it: ``proposed``; ``not_candidate`` (not among
+    the need's best ``CALIBRATED`` candidates); ``no_evidence`` (no specific shared concept); ``below_threshold``
+    (calibrated probability not above ``threshold``); ``over_cap`` (beaten by ``top_k`` better proposals).
+    ``ranked``: need → ``Scored`` list of ``rank_need`` (``components`` with ``proposed``, ``evidence``,
+    ``probability``). The counts sum to the number of graded pairs."""
+    out = dict.fromkeys(MISS_CAUSES, 0)
+    for need, grades in qrels.items():
+        by_key = {s.key: s.components for s in ranked.get(need, [])}
+        for key, grade in grades.items():
+            if grade < 1:
+                continue
+            c = by_key.get(key)
+            if c is None:
+                out["not_candidate"] += 1
+            elif c["proposed"]:
+                out["proposed"] += 1
+            elif c["evidence"] < 1:
+                out["no_evidence"] += 1
+            elif c["probability"] <= threshold:
+                out["below_threshold"] += 1
+            else:
+                out["over_cap"] += 1
+    return out
+
+
+def calibration_rows(result: dict) -> dict[str, list[tuple]]:
+    """need → [(achievement key, calibrator features, label graded ≥ 1, evidence)] in score order, from an
+    ``evaluate_in_memory`` result (best run with a neutral calibrator, so the order is the score's)."""
+    out = {}
+    for need, ranked in result["ranked"].items():
+        grades = result["qrels"].get(need, {})
+        out[need] = [
+            (
+                s.key,
+                features(
+                    {**s.components, "score": s.components["match_score"]},
+                    relative=s.components["relative"],
+                    rank=s.components["rank"],
+                ),
+                1 if grades.get(s.key, 0) >= 1 else 0,
+                s.components["evidence"],
+            )
+            for s in sorted(ranked, key=lambda s: s.components["rank"])
+        ]
+    return out
+
+
+def calibration_fit_rows(rows: dict[str, list[tuple]], *, threshold: float, version: str = "", only_score=False):
+    """A ``Calibrator`` fitted (``matching.calibration.fit``) on the rows of ``calibration_rows``;
+    ``only_score``: Platt scaling on the score alone (the other features zeroed)."""
+    from .calibration import fit
+
+    x, y = [], []
+    for items in rows.values():
+        for _key, feats, label, _ev in items:
+            x.append([feats[0]] + [0.0] * (len(feats) - 1) if only_score else feats)
+            y.append(label)
+    return fit(x, y, version=version, threshold=threshold)
+
+
+def calibration_apply(cals, rows: dict[str, list[tuple]], qrels: dict, *, top_k: int = 10) -> dict:
+    """Ranking and queue metrics of ``rows`` re-ordered and thresholded as ``rank_need`` does (evidence ≥ 1
+    and probability above the threshold, at most ``top_k``). ``cals``: one ``Calibrator`` or need → its own
+    (cross-validation)."""
+    rankings, proposals = {}, {}
+    for need, items in rows.items():
+        cal = cals[need] if isinstance(cals, dict) else cals
+        scored = sorted(((cal.probability(x), -i, key, ev) for i, (key, x, _y, ev) in enumerate(items)), reverse=True)
+        rankings[need] = [key for _p, _i, key, _e in scored[:top_k]]
+        proposals[need] = [key for p, _i, key, ev in scored if p > cal.threshold and ev >= 1][:top_k]
+    return {**metrics(rankings, qrels), **queue_metrics(proposals, qrels, list(rows))}
+
+
+def out_of_sample(sets: dict[str, dict], *, threshold: float, folds: int = 5, seed: int = 7) -> dict[str, dict]:
+    """The calibrated ranking and queue measured on data the calibration was not fitted on.
+
+    ``sets``: name → ``evaluate_in_memory`` result (run with a neutral calibrator). Returns
+    ``"A→B"`` (fitted on set A's graded pairs, applied to set B) for every ordered pair of sets, and
+    ``"k-fold:B"`` (``folds``-fold by need over all sets pooled: each need's queue comes from a calibration
+    fitted on the graded pairs of the other folds' needs — as if those were brokers' decisions)."""
+    import random
+
+    data = {name: (calibration_rows(r), r["qrels"]) for name, r in sets.items()}
+    out = {}
+    for train in data:
+        cal = calibration_fit_rows(data[train][0], threshold=threshold)
+        for test in data:
+            if test != train:
+                out[f"{train}→{test}"] = calibration_apply(cal, *data[test])
+    pooled = {(name, n): items for name, (rows, _q) in data.items() for n, items in rows.items()}
+    keys = sorted(pooled)
+    random.Random(seed).shuffle(keys)
+    cal_of = {}
+    for fold in range(folds):
+        test = set(keys[fold::folds])
+        cal = calibration_fit_rows({k: v for k, v in pooled.items() if k not in test}, threshold=threshold)
+        cal_of.update(dict.fromkeys(test, cal))
+    for name, (rows, qrels) in data.items():
+        out[f"k-fold:{name}"] = calibration_apply({n: cal_of[(name, n)] for n in rows}, rows, qrels)
+    return out

@@ -2,7 +2,8 @@
 
 ``plain_explanation(explanation)`` → sentences such as
 "共同关键词：颗粒硅、流化床", "近义：粒状多晶硅 ≈ 颗粒硅", "问题–技术关联：路面、裂 → 沥青改性",
-"合作方式一致（技术转让）", "报价 120 万元在预算 300 万元以内", "成熟度：中试" — never an internal key.
+"语料关联：驱虫 ≈ 虫卵", "合作方式一致（技术转让）", "报价 120 万元在预算 300 万元以内", "成熟度：中试"
+— never an internal key.
 
 ``score_details(components)`` → [(label, value text)] for the brokers' folded "score details" panel;
 keys it does not know are left out.
@@ -56,6 +57,10 @@ def plain_explanation(explanation: dict) -> list[str]:
     if links:
         text = "；".join(f"{problem} → {'、'.join(techs)}" for problem, techs in links.items())
         sentences.append(_("Problem–technology link: %(links)s") % {"links": text})
+    associated = [t for t in _terms(explanation.get("association_terms")) if isinstance(t.get("source"), str)]
+    if associated:
+        pairs = "、".join(f"{t['source']} ≈ {t['term']}" for t in associated)
+        sentences.append(_("Used together in the platform's postings: %(pairs)s") % {"pairs": pairs})
     signals = explanation.get("compatibility")
     for signal in signals if isinstance(signals, list) else []:
         if not isinstance(signal, dict):

@@ -12,3 +12,37 @@ class SynonymForm(forms.Form):
 
 class SynonymSearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=50)
+
+
+class ConceptLinkForm(forms.Form):
+    """A problem → technology relation of the concept layer (``matching.services.concept_link_save``)."""
+
+    cluster = forms.ChoiceField(label=_("Industry cluster"))
+    problem = forms.CharField(
+        label=_("Problem cues"),
+        max_length=200,
+        help_text=_(
+            "What enterprises write. Cue groups separated by spaces, alternatives by | — 路面|沥青 裂|坑槽 "
+            "applies when the need mentions 路面 or 沥青, and 裂 or 坑槽."
+        ),
+    )
+    technology = forms.CharField(
+        label=_("Technology terms"),
+        max_length=300,
+        help_text=_("What achievements are called, separated by 、 — e.g. 沥青改性、抗冻融."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from mengkeju.core.models import IndustryCluster
+
+        from .concepts import ANY_CLUSTER
+
+        names = IndustryCluster.objects.order_by("sort_order", "code").values_list("name_zh", flat=True)
+        self.fields["cluster"].choices = [(ANY_CLUSTER, _("Every cluster"))] + [(name, name) for name in names]
+
+
+class ConceptSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=50)
+    cluster = forms.CharField(required=False, max_length=50)

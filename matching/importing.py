@@ -2,7 +2,7 @@
 
 All or nothing per file: every record is checked first; any error (unreadable line, bad JSON, a CSV row with
 more cells than the header, unknown cluster, missing required field, wrong type, a value over its limit, an
-implausible amount, publishing a posting whose deadline has passed) is reported with its FILE line (for a
+implausible amount, a deadline in the past or more than ten years ahead) is reported with its FILE line (for a
 workbook its sheet row) and field, and nothing is saved. Problems with the file as a whole (too large, an
 encoding that cannot be read, an ``.xls`` workbook) are one line naming the file. Reading is streamed (see
 ``import_reading``); what is kept in memory is the checked records of one file (≤ ``MAX_FILE_BYTES``).
@@ -25,14 +25,21 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from achievements.models import IP_TYPE_BY_CHINESE, MATURITY_BY_CHINESE, Achievement, IPType, Maturity
 from mengkeju.core.models import CooperationMode, IndustryCluster, Organization
-from mengkeju.lib.hidden import clean_line, name_key
+from mengkeju.lib.hidden import clean_line, first_control_character, name_key, strip_hidden
 from mengkeju.lib.progress import NullProgress
 from mengkeju.lib.textanalysis import default_analyzer
-from mengkeju.postings.models import amount_wan_problem
+from mengkeju.postings.limits import (
+    amount_wan_problem,
+    deadline_problem,
+    keywords_problem,
+    length_problem,
+    message_of,
+    text_limit,
+)
 from mengkeju.postings.search import search_tokens_from
 from mengkeju.postings.sorting import title_sort_key
 from mengkeju.regions.tree import region_resolve, region_tree
@@ -49,18 +56,12 @@ FIELDS = {
 REQUIRED = ("external_id", "title", "description", "cluster", "organization")
 MODELS = {"need": TechnicalNeed, "achievement": Achievement}
 
-# limits of text without a column limit (TextField); a model max_length, where there is one, wins
-TEXT_LIMITS = {"description": 20_000, "team": 2_000}
-MAX_KEYWORDS = 50
-MAX_KEYWORD_CHARS = 100
+# The limits of text, keywords, dates and amounts are those of the posting forms and models, from
+# mengkeju.postings.limits: the same value gets the same verdict through the site and through an import.
 MAX_ERRORS = 1000  # errors kept per file; the count goes on
-# C0 control characters other than tab, line feed and carriage return, DEL and the C1 controls other than
-# U+0085 (NEXT LINE, a line break some editors write)
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
-# either of the above or a lone surrogate (an undecodable byte): one search in the common, clean case
-SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff]")
-EARLIEST_DATE = datetime.date(1990, 1, 1)
-LATEST_DATE = datetime.date(2100, 12, 31)
+# a lone surrogate (an undecodable byte) or a control character (mengkeju.lib.hidden): one search in the
+# common, clean case
+SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 # fields of one side only (budget on needs, price/maturity/IP/team on achievements), copied when present
@@ -111,12 +112,10 @@ class _Errors(list):
             super().append(message)
 
 
-def _limit(model, name: str) -> int | None:
-    try:
-        length = model._meta.get_field(name).max_length
-    except Exception:  # not a model field (e.g. "ip")
-        length = None
-    return length or TEXT_LIMITS.get(name)
+def _say(problem) -> str:
+    """A ``ValidationError`` of ``mengkeju.postings.limits`` as the import reports it: in English."""
+    with translation.override("en"):
+        return message_of(problem)
 
 
 def _clean_text(value: str, name, line, errors) -> str | None:
@@ -126,9 +125,9 @@ def _clean_text(value: str, name, line, errors) -> str | None:
     if problem:
         errors.append(f"{line}, field {name}: {problem}")
         return None
-    control = CONTROL.search(value)
+    control = first_control_character(value)  # the forms' rule: mengkeju.lib.hidden
     if control:
-        errors.append(f"{line}, field {name}: control character U+{ord(control.group()):04X} is not allowed")
+        errors.append(f"{line}, field {name}: control character U+{ord(control):04X} is not allowed")
         return None
     return value
 
@@ -148,35 +147,37 @@ def _text(row, name, line, errors, required=False, max_length=None) -> str:
     value = value.strip()
     if required and not value:
         errors.append(f"{line}, field {name}: required")
-    if max_length and len(value) > max_length:
+    problem = length_problem(value, max_length)
+    if problem:
         errors.append(f"{line}, field {name}: {len(value):,} characters, longer than {max_length:,}")
         return ""
     return _clean_text(value, name, line, errors) or ""
 
 
 def _list(row, name, line, errors) -> list[str]:
+    """Keywords (or cooperation modes): a JSON list of text or CSV text separated by , ， ; ； 、 or |,
+    hidden characters removed, repeats dropped — as the posting form reads them — and checked by
+    ``limits.keywords_problem``, the forms' rule."""
     value = row.get(name)
     if value is None or value == "":
         return []
     if isinstance(value, str):  # CSV: separated by , ， ; 、 or |
         for sep in "，;；、|":
             value = value.replace(sep, ",")
-        items = [v.strip() for v in value.split(",") if v.strip()]
+        values = value.split(",")
     elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-        items = [v.strip() for v in value if v.strip()]
+        values = value
     else:
         errors.append(f"{line}, field {name}: expected a list of text")
         return []
-    if len(items) > MAX_KEYWORDS:
-        errors.append(f"{line}, field {name}: {len(items)} items, at most {MAX_KEYWORDS}")
-        return []
-    too_long = [v for v in items if len(v) > MAX_KEYWORD_CHARS]
-    if too_long:
-        errors.append(f"{line}, field {name}: an item longer than {MAX_KEYWORD_CHARS} characters")
-        return []
+    items = list(dict.fromkeys(v for v in (strip_hidden(v).strip() for v in values) if v))
     for item in items:
         if _clean_text(item, name, line, errors) is None:
             return []
+    problem = keywords_problem(items)
+    if problem:
+        errors.append(f"{line}, field {name}: {_say(problem)}")
+        return []
     return items
 
 
@@ -205,7 +206,7 @@ def _decimal(row, name, line, errors) -> Decimal | None:
     return number
 
 
-def _date(row, name, line, errors) -> datetime.date | None:
+def _date(row, name, line, errors, today: datetime.date) -> datetime.date | None:
     value = row.get(name)
     if value in (None, ""):
         return None
@@ -217,8 +218,9 @@ def _date(row, name, line, errors) -> datetime.date | None:
     if date is None:
         errors.append(f"{line}, field {name}: expected a date YYYY-MM-DD, got {text[:40]!r}")
         return None
-    if not EARLIEST_DATE <= date <= LATEST_DATE:
-        errors.append(f"{line}, field {name}: {date} is outside {EARLIEST_DATE.year}–{LATEST_DATE.year}")
+    problem = deadline_problem(date, today)  # the forms' rule: today or later, at most 10 years ahead
+    if problem:
+        errors.append(f"{line}, field {name}: {date}: {_say(problem)}")
         return None
     return date
 
@@ -260,8 +262,8 @@ def postings_import(
     for mode in CooperationMode.objects.all():
         modes[mode.code] = mode
         modes[mode.name_zh] = mode
-    limits = {name: _limit(model, name) for name in ("title", "description", "region", "ip_numbers", "team")}
-    limits["lead_researcher"] = _limit(model, "lead_researcher") if kind == "achievement" else None
+    limits = {name: text_limit(model, name) for name in ("title", "description", "region", "ip_numbers", "team")}
+    limits["lead_researcher"] = text_limit(model, "lead_researcher") if kind == "achievement" else None
     today = timezone.localdate()
 
     errors = _Errors()
@@ -495,6 +497,7 @@ def _check(kind, record, line, clusters, modes, limits, seen, errors, summary, p
     item: dict = {"line": record.line}
     for name in REQUIRED:
         item[name] = _text(row, name, line, errors, required=True, max_length=limits.get(name, 200))
+    item["title"] = clean_line(item["title"])  # as the form: hidden characters removed, one line
     if item["external_id"] and len(item["external_id"]) > 64:
         errors.append(f"{line}, field external_id: longer than 64 characters")
     if item["external_id"] in seen:
@@ -510,12 +513,7 @@ def _check(kind, record, line, clusters, modes, limits, seen, errors, summary, p
         errors.append(f"{line}, field cooperation_modes: unknown {', '.join(unknown)}")
     item["modes"] = list(dict.fromkeys(modes[m] for m in mode_names if m in modes))  # 技术转让 and its code: one
     item["region"] = _text(row, "region", line, errors, max_length=limits["region"])
-    item["deadline"] = _date(row, "deadline", line, errors)
-    if publish and item["deadline"] and item["deadline"] < today:
-        errors.append(
-            f"{line}, field deadline: {item['deadline']} has passed; an expired posting cannot be published "
-            "(import it without --publish, or give a later deadline)"
-        )
+    item["deadline"] = _date(row, "deadline", line, errors, today)
     if kind == "need":
         item["budget_min_wan"] = _decimal(row, "budget_min_wan", line, errors)
         item["budget_max_wan"] = _decimal(row, "budget_max_wan", line, errors)

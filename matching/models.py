@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Greatest, Least
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from achievements.models import Achievement
@@ -391,6 +392,43 @@ class ConceptLink(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"[{self.cluster}] {self.problem} → {self.technology}"
+
+
+class ConceptLinkChange(models.Model):
+    """One change of the concept layer, for its history page: who added, edited, switched off or on (or, in
+    the Django admin, deleted) which relation, when, and the relation before and after (cluster, problem,
+    technology, note, active)."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("added")
+        EDITED = "edited", _("edited")
+        DISABLED = "disabled", _("switched off")
+        ENABLED = "enabled", _("switched on")
+        DELETED = "deleted", _("deleted")
+
+    link = models.ForeignKey(
+        ConceptLink,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="changes",
+        verbose_name=_("relation"),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("changed by")
+    )
+    at = models.DateTimeField(_("changed at"), default=timezone.now, db_index=True)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("concept link change")
+        verbose_name_plural = _("concept link changes")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.link_id}"
 
 
 class LearnedModel(TimeStampedModel):

@@ -27,6 +27,9 @@ CALIBRATED = 30
 class Options:
     links: bool = True  # concept layer
     feedback: bool = True  # pseudo-relevance feedback
+    # term associations learned from the corpus (matching.associations): measured, off — see docs/matching.md
+    associations: bool = False
+    association_evidence: bool = True  # a shared associated word counts as evidence
     require_evidence: bool = True  # no proposal without a specific shared concept
 
 
@@ -45,6 +48,7 @@ def rank_need(
     *,
     calibrator: Calibrator,
     links: dict | None = None,
+    associations=None,
     options: Options = DEFAULT_OPTIONS,
     more: Callable[[dict[str, float]], list[Side]] | None = None,
     df_lookup: Callable[[set[str]], dict[str, int]] | None = None,
@@ -54,9 +58,16 @@ def rank_need(
     ``components["probability"]``, ``components["match_score"]`` (the score before calibration) and
     ``components["proposed"]`` (at most ``top_k`` are). Returns (ranked, final query).
 
+    ``associations``: a ``matching.associations.Associations`` (corpus term associations) or None.
     ``more(feedback words → weights)`` may bring more candidates for the feedback words (the database's
     retrieval); ``df_lookup(words)`` gives document frequencies the scorer's statistics lack."""
-    q = scorer.query(side, expanded, links=links if options.links else None)
+    links = links if options.links else None
+    assoc = None
+    if options.associations and associations:
+        own = {t: w for t, (w, source) in expanded.items() if source is None and t in side.words}
+        own = {t: w for t, w in own.items() if scorer.is_evidence_word(t)}
+        assoc = associations.expansion(own, skip=[*expanded, *(links or {})])
+    q = scorer.query(side, expanded, links=links, associations=assoc)
     first = _order([(s, d) for d in docs if (s := scorer.score_only(q, d)) > 0])
     if options.feedback and first:
         top = [d for _s, d in first[: scorer.w.feedback_docs]]
@@ -65,7 +76,7 @@ def rank_need(
             scorer.stats.df.update(df_lookup(unknown))
         fb = scorer.feedback(q, top)
         if fb:
-            q = scorer.query(side, expanded, links=links if options.links else None, feedback=fb)
+            q = scorer.query(side, expanded, links=links, associations=assoc, feedback=fb)
             pool = {d.key: d for d in docs}
             if more is not None:
                 for d in more(fb):

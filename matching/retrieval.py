@@ -35,6 +35,7 @@ from .models import (
 )
 from .ranking import CALIBRATED, DEFAULT_OPTIONS, Options, rank_need
 from .scoring import ALGORITHM_VERSION, Query, Scored, Scorer, Side, Stats
+from .side_cache import load_sides
 
 # --- retrieval and scoring -----------------------------------------------------------------------
 
@@ -180,7 +181,7 @@ def rank_for(
         link_terms = {t: (w, None) for t, (w, _info) in links.items() if t not in expanded}
         df = _df_of(PostingKind.ACHIEVEMENT, {**expanded, **link_terms}, grams)
         weights = _retrieval_weights({**expanded, **link_terms}, grams, ach_stats, df)
-        candidates = _load_sides(
+        candidates = load_sides(
             PostingKind.ACHIEVEMENT, _candidates(PostingKind.ACHIEVEMENT, weights, candidate_limit())
         )
         scorer = _scorer(_stats_for(ach_stats, df))
@@ -188,7 +189,7 @@ def rank_for(
         def more(feedback: dict[str, float]) -> list[Side]:
             fw = _retrieval_weights({t: (w, None) for t, w in feedback.items()}, {}, ach_stats, scorer.stats.df)
             ids = [i for i in _candidates(PostingKind.ACHIEVEMENT, fw, CALIBRATED) if i not in candidates]
-            return list(_load_sides(PostingKind.ACHIEVEMENT, ids).values())
+            return list(load_sides(PostingKind.ACHIEVEMENT, ids).values())
 
         ranked, _q = rank_need(
             scorer,

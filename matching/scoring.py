@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 ALGORITHM_VERSION = "bm25f-grams-evidence-2"
 
 # where a query word comes from
-WORD, SYNONYM, LINK, FEEDBACK = "word", "synonym", "link", "feedback"
+WORD, SYNONYM, LINK, ASSOCIATION, FEEDBACK = "word", "synonym", "link", "association", "feedback"
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,8 @@ class Query:
     gram_max: float
     concepts: list[tuple[float, list[tuple[str, float, list[str]]]]]  # (weight, [(term, factor, bigrams)])
     origin: dict[str, str] = field(default_factory=dict)  # term → WORD / SYNONYM / LINK / FEEDBACK
-    links: dict[str, dict] = field(default_factory=dict)  # LINK term → {"problem", "technology"}
+    # LINK term → {"problem", "technology"}; ASSOCIATION term → {"source", "similarity"}
+    links: dict[str, dict] = field(default_factory=dict)
 
 
 @dataclass
@@ -157,6 +158,8 @@ class Scorer:
         self.generic = frozenset(generic)
 
         self._generic_cache: dict[str, bool] = {}
+        # kinds of query word that never count as evidence of a shared concept
+        self.non_evidence = frozenset({FEEDBACK})
 
     def is_generic(self, term: str) -> bool:
         """Generic, or a compound of generic words only (智能控制 = 智能 + 控制)."""
@@ -183,10 +186,13 @@ class Scorer:
         expanded: dict[str, tuple[float, str | None]],
         *,
         links: dict[str, tuple[float, dict]] | None = None,
+        associations: dict[str, tuple[float, dict]] | None = None,
         feedback: dict[str, float] | None = None,
     ) -> Query:
         """The need as a query: its words and synonyms (``expanded``), plus words of the concept layer
-        (``links``: word → (weight, relation)) and of pseudo-relevance feedback (``feedback``: word →
+        (``links``: word → (weight, relation)), words associated with the need's words in the corpus
+        (``associations``: word → (weight, {"source", "similarity"}), ``matching.associations``) and of
+        pseudo-relevance feedback (``feedback``: word →
         weight) where the need does not have them already. Only the need's own words set the normaliser
         (a perfect achievement), so the extra words can only add to a score."""
         st = self.stats
@@ -212,6 +218,12 @@ class Scorer:
                 continue
             terms[term] = (qw, st.idf(st.df.get(term, 0)), None)
             origin[term] = LINK
+            link_info[term] = info
+        for term, (qw, info) in sorted((associations or {}).items()):
+            if term in terms or qw <= 0:
+                continue
+            terms[term] = (qw**self.w.query_power, st.idf(st.df.get(term, 0)), None)
+            origin[term] = ASSOCIATION
             link_info[term] = info
         for term, qw in sorted((feedback or {}).items()):
             if term in terms or qw <= 0:
@@ -308,7 +320,7 @@ class Scorer:
             term_sum += c
             kind = origin.get(term, WORD)
             if (
-                kind != FEEDBACK
+                kind not in self.non_evidence
                 and term in doc_words
                 and (kind != WORD or term in need_words)
                 and self.is_evidence_word(term)
@@ -316,7 +328,7 @@ class Scorer:
                 evidence.append((term, kind, idf))
             if explain:
                 item = {"term": term, "via": source, "contribution": c, "kind": kind}
-                if kind == LINK:
+                if kind in (LINK, ASSOCIATION):
                     item.update(q.links.get(term) or {})
                 terms.append(item)
         gram_sum = 0.0
@@ -426,6 +438,7 @@ class Scorer:
             "evidence": len(evidence),
             "evidence_idf": round(sum(e[2] for e in evidence), 4),
             "link_evidence": sum(1 for e in evidence if e[1] == LINK),
+            "association_evidence": sum(1 for e in evidence if e[1] == ASSOCIATION),
         }
         evident = {e[0] for e in evidence}
         for item in terms:
@@ -434,6 +447,7 @@ class Scorer:
             "shared_terms": [t for t in terms if t["kind"] == WORD],
             "synonym_terms": [t for t in terms if t["kind"] == SYNONYM],
             "link_terms": [t for t in terms if t["kind"] == LINK],
+            "association_terms": [t for t in terms if t["kind"] == ASSOCIATION],
             "feedback_terms": [t for t in terms if t["kind"] == FEEDBACK],
             "shared_grams": grams,
             "cluster": {"need": q.side.cluster, "achievement": doc.cluster, "relation": relation},

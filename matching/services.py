@@ -57,6 +57,8 @@ from .indexing import (  # noqa: F401  (the services' public names, as before th
     top_k_default,
 )
 from .models import (
+    ConceptLink,
+    ConceptLinkChange,
     IndexedPosting,
     Match,
     MatchSource,
@@ -157,3 +159,102 @@ def synonym_create(*, term: str, synonym: str, note: str = "") -> Synonym:
 def synonym_delete(*, synonym: Synonym) -> None:
     synonym.delete()
     _synonyms_changed()
+
+
+# --- the concept layer ------------------------------------------------------------------------------
+
+CONCEPT_FIELDS = ("cluster", "problem", "technology", "note", "active")
+
+
+def concept_state(link: ConceptLink) -> dict:
+    return {name: getattr(link, name) for name in CONCEPT_FIELDS}
+
+
+def _concept_clean(*, cluster: str, problem: str, technology: str, note: str) -> dict:
+    """Normalised fields of a relation, or ``ValidationError`` keyed by field: the cluster is ``*`` or the
+    Chinese name of an industry cluster; the problem has cue groups (spaces) of non-empty alternatives
+    (``|``); the technology names at least one term of two or more characters."""
+    from mengkeju.core.models import IndustryCluster
+
+    from .concepts import ANY_CLUSTER, problem_errors
+    from .concepts import ConceptLink as Relation
+
+    def clean(text: str) -> str:
+        return " ".join(strip_hidden(normalize(text or "")).split())
+
+    cluster, problem, technology, note = clean(cluster), clean(problem), clean(technology), (note or "").strip()
+    errors = {}
+    if cluster != ANY_CLUSTER and not IndustryCluster.objects.filter(name_zh=cluster).exists():
+        errors["cluster"] = _("Choose an industry cluster or “every cluster”.")
+    reason = problem_errors(problem)
+    if reason == "empty":
+        errors["problem"] = _("Give at least one problem cue, e.g. 路面|沥青 裂|坑槽.")
+    elif reason:
+        errors["problem"] = _("A cue group has an empty alternative: remove the extra “|”.")
+    # a stray "|" at the end of a group adds no alternative: drop it (屋里| 冷 = 屋里 冷)
+    problem = " ".join("|".join(a for a in group.split("|") if a) for group in problem.split())
+    terms = Relation(ANY_CLUSTER, "x", technology).technologies()
+    if not terms:
+        errors["technology"] = _("Give at least one technology term, e.g. 沥青改性、抗冻融.")
+    elif any(len(t) < 2 for t in terms):
+        errors["technology"] = _("Each technology term needs at least two characters.")
+    if errors:
+        raise ValidationError(errors)
+    return {"cluster": cluster, "problem": problem, "technology": "、".join(terms), "note": note}
+
+
+def concept_link_save(
+    *, user, cluster: str, problem: str, technology: str, note: str = "", link: ConceptLink | None = None
+) -> ConceptLink:
+    """Add a problem → technology relation (``link`` None) or edit ``link``, and record the change with
+    ``user`` in the history. Every process sees the change on its next match (``matching.knowledge``
+    rebuilds the layer when the table changes; the knowledge version stored with each proposal changes).
+    Raises ``ValidationError`` keyed ``cluster`` / ``problem`` / ``technology`` (also when the same relation
+    exists already); nothing is saved then."""
+    fields = _concept_clean(cluster=cluster, problem=problem, technology=technology, note=note)
+    same = ConceptLink.objects.filter(
+        cluster=fields["cluster"], problem=fields["problem"], technology=fields["technology"]
+    )
+    if link is not None:
+        same = same.exclude(pk=link.pk)
+    if same.exists():
+        raise ValidationError({"technology": _("This relation exists already.")})
+    with transaction.atomic():
+        if link is None:
+            before, action = {}, ConceptLinkChange.Action.CREATED
+            link = ConceptLink(**fields)
+        else:
+            link = ConceptLink.objects.select_for_update().get(pk=link.pk)
+            before, action = concept_state(link), ConceptLinkChange.Action.EDITED
+            for name, value in fields.items():
+                setattr(link, name, value)
+        try:
+            with transaction.atomic():
+                link.save()
+        except IntegrityError:  # the same relation saved by another request a moment ago
+            raise ValidationError({"technology": _("This relation exists already.")}) from None
+        if before != concept_state(link):
+            ConceptLinkChange.objects.create(
+                link=link, action=action, user=user, before=before, after=concept_state(link)
+            )
+    return link
+
+
+def concept_link_set_active(*, link: ConceptLink, active: bool, user) -> ConceptLink:
+    """Switch a relation off (the matcher stops using it at once; it stays listed with its history) or on
+    again, recorded in the history. Doing what is already done changes nothing."""
+    with transaction.atomic():
+        link = ConceptLink.objects.select_for_update().get(pk=link.pk)
+        if link.active == active:
+            return link
+        before = concept_state(link)
+        link.active = active
+        link.save(update_fields=["active", "updated_at"])
+        ConceptLinkChange.objects.create(
+            link=link,
+            action=ConceptLinkChange.Action.ENABLED if active else ConceptLinkChange.Action.DISABLED,
+            user=user,
+            before=before,
+            after=concept_state(link),
+        )
+    return link

@@ -10,4 +10,7 @@ urlpatterns = [
     path("runs/<int:pk>/status/", views.run_status, name="run_status"),
     path("synonyms/", views.synonyms, name="synonyms"),
     path("synonyms/<int:pk>/delete/", views.synonym_delete, name="synonym_delete"),
+    path("concepts/", views.concepts, name="concepts"),
+    path("concepts/<int:pk>/", views.concept_edit, name="concept_edit"),
+    path("concepts/<int:pk>/active/", views.concept_active, name="concept_active"),
 ]

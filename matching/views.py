@@ -1,9 +1,11 @@
-"""Admin pages of the matcher: full runs with their progress, and the synonym table."""
+"""Admin pages of the matcher: full runs with their progress, the synonym table, and the concept layer
+(admins edit it, brokers read it)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,10 +15,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import runs as run_services
 from . import selectors, services
-from .forms import SynonymForm, SynonymSearchForm
-from .models import MatchRun, Synonym
+from .forms import ConceptLinkForm, ConceptSearchForm, SynonymForm, SynonymSearchForm
+from .models import ConceptLink, ConceptLinkChange, MatchRun, Synonym
 
 SYNONYMS_PER_PAGE = 50
+CONCEPTS_PER_PAGE = 100
+HISTORY_ROWS = 30
 
 
 def _require_admin(user) -> None:
@@ -168,3 +172,111 @@ def _pair_warnings(pair: Synonym) -> list[str]:
 def _synonyms_url(query: str = "") -> str:
     url = reverse("matching:synonyms")
     return f"{url}?{urlencode({'q': query})}" if query else url
+
+
+# --- the concept layer ------------------------------------------------------------------------------
+
+
+def _require_broker(user) -> None:
+    if not user.is_broker:
+        raise PermissionDenied
+
+
+def _concept_form_save(request, form, *, link=None):
+    """Save a valid form through the service; field errors go back on the form. The saved link or None."""
+    try:
+        return services.concept_link_save(user=request.user, link=link, **form.cleaned_data)
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def concepts(request):
+    """The relations per cluster (search, filter by cluster), recent changes; admins add relations."""
+    _require_broker(request.user)
+    can_edit = request.user.is_platform_admin
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+    search = ConceptSearchForm(request.GET or None)
+    query = cluster = ""
+    if search.is_valid():
+        query, cluster = search.cleaned_data["q"].strip(), search.cleaned_data["cluster"].strip()
+    form = ConceptLinkForm(request.POST or None) if can_edit else None
+    if request.method == "POST" and form.is_valid():
+        link = _concept_form_save(request, form)
+        if link is not None:
+            messages.success(request, _("Added the relation %(link)s.") % {"link": link})
+            return redirect("matching:concepts")
+    rows = ConceptLink.objects.all()
+    if cluster:
+        rows = rows.filter(cluster=cluster)
+    if query:
+        rows = rows.filter(Q(problem__icontains=query) | Q(technology__icontains=query) | Q(note__icontains=query))
+    page = Paginator(rows.order_by("cluster", "problem", "pk"), CONCEPTS_PER_PAGE).get_page(request.GET.get("page"))
+    clusters = list(ConceptLink.objects.order_by("cluster").values_list("cluster", flat=True).distinct())
+    history = ConceptLinkChange.objects.select_related("user", "link").order_by("-at", "-id")[:HISTORY_ROWS]
+    return render(
+        request,
+        "matching/concepts.html",
+        {
+            "form": form,
+            "can_edit": can_edit,
+            "query": query,
+            "cluster": cluster,
+            "clusters": clusters,
+            "page": page,
+            "history": history,
+            "version": _concept_version(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def concept_edit(request, pk: int):
+    """One relation with its history; admins edit it here."""
+    _require_broker(request.user)
+    link = get_object_or_404(ConceptLink, pk=pk)
+    can_edit = request.user.is_platform_admin
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+    initial = {name: getattr(link, name) for name in ("cluster", "problem", "technology", "note")}
+    form = ConceptLinkForm(request.POST or None, initial=initial) if can_edit else None
+    if request.method == "POST" and form.is_valid():
+        saved = _concept_form_save(request, form, link=link)
+        if saved is not None:
+            messages.success(request, _("Saved the relation %(link)s.") % {"link": saved})
+            return redirect("matching:concept_edit", pk=saved.pk)
+    history = link.changes.select_related("user").order_by("-at", "-id")
+    return render(
+        request, "matching/concept_edit.html", {"link": link, "form": form, "can_edit": can_edit, "history": history}
+    )
+
+
+@login_required
+@require_POST
+def concept_active(request, pk: int):
+    """Switch a relation off or on (``active`` = "1" / "0")."""
+    _require_admin(request.user)
+    link = get_object_or_404(ConceptLink, pk=pk)
+    active = request.POST.get("active") == "1"
+    link = services.concept_link_set_active(link=link, active=active, user=request.user)
+    if active:
+        messages.success(request, _("The matcher uses %(link)s again.") % {"link": link})
+    else:
+        messages.success(request, _("The matcher no longer uses %(link)s.") % {"link": link})
+    if request.POST.get("next") == "edit":
+        return redirect("matching:concept_edit", pk=link.pk)
+    return redirect("matching:concepts")
+
+
+def _concept_version() -> str:
+    """The concept layer's part of the matcher's knowledge version (stored with every proposal)."""
+    from mengkeju.lib.textanalysis import default_analyzer
+
+    from . import knowledge
+
+    return knowledge.knowledge_version(knowledge.concept_layer(default_analyzer()), knowledge.calibrator())

@@ -222,7 +222,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: with REDIS_URL the tasks go to real workers over Redis; without it they run in-process.
 REDIS_URL = env_url("REDIS_URL", None, schemes=("redis", "rediss", "unix"))
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # with a host kombu does not warn at every start
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -3,15 +3,14 @@ on every log record written while the request is served and in the response's ``
 one access line per request (``mengkeju.request``: method, path, status, duration_ms)."""
 
 import logging
-import re
 import time
 import uuid
 
-from mengkeju.lib.logs import request_id_var
+from mengkeju.lib.logs import SANE_ID, request_id_var
 
 HEADER = "X-Request-ID"
-# what we accept from a proxy: letters, digits and . _ - only, at most 64 (anything else is replaced)
-SANE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+# what we accept from a proxy: SANE_ID, letters, digits and . _ - only, 8 to 64 (anything else is replaced)
+__all__ = ["HEADER", "SANE_ID", "RequestIdMiddleware"]
 
 access_log = logging.getLogger("mengkeju.request")
 

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from mengkeju.deals.exports import spreadsheet_response
+from mengkeju.deals.exports import spreadsheet_response, wants_codes
 
 from . import charts, selectors
 
@@ -113,7 +113,8 @@ ADMIN_CSV = {"review", "brokers"}
 
 
 def dashboard_csv(request, name: str, fmt: str = "csv"):
-    """One figure table as CSV (UTF-8 with BOM) or, with ``fmt="xlsx"``, as a workbook."""
+    """One figure table as CSV (UTF-8 with BOM) or, with ``fmt="xlsx"``, as a workbook; headers, funnel
+    steps and figure names in the reader's language, or machine names with ``?codes=1``."""
     if name in ADMIN_CSV:
         if not _is_staff(request.user):
             raise PermissionDenied
@@ -136,4 +137,4 @@ def dashboard_csv(request, name: str, fmt: str = "csv"):
         if found is None:
             raise Http404
         columns, rows = found
-    return spreadsheet_response(columns, list(rows), f"mengkeju-{name}", fmt)
+    return spreadsheet_response(columns, list(rows), f"mengkeju-{name}", fmt, coded=wants_codes(request))

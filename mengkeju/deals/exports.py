@@ -1,4 +1,8 @@
-"""CSV and .xlsx exports of matches and deals. Contact columns are filled only where ``can_see_contacts`` allows."""
+"""CSV and .xlsx exports of matches and deals. Contact columns are filled only where ``can_see_contacts`` allows.
+
+Exports are written in the reader's language (headers and coded values through ``export_labels``); the
+coded variant (``coded=True``, ``?codes=1`` on the web) keeps machine names and codes for scripts.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from matching.models import Match
 from mengkeju.core.models import User
 from mengkeju.lib import spreadsheet
 
-from . import permissions
+from . import export_labels, permissions
 
 CONTACT_COLUMNS = [
     "need_contact_name",
@@ -96,19 +100,26 @@ def days_between(start, end) -> int | None:
     return (end - start).days
 
 
-def match_row(match: Match, user: User) -> dict:
+def _cluster(cluster, coded: bool) -> str:
+    # the coded export keeps the Chinese name it always had; the one in words follows the reader's language
+    return cluster.name_zh if coded else cluster.name
+
+
+def match_row(match: Match, user: User, *, coded: bool = False) -> dict:
+    """One row of the matches export, keyed by ``MATCH_COLUMNS`` (codes as stored; ``export_labels`` puts
+    them in words). The industry clusters are named in the active language unless ``coded``."""
     return {
         "match_id": match.pk,
         "need_id": match.need_id,
         "need_external_id": match.need.external_id or "",
         "need_title": match.need.title,
         "need_organization": match.need.organization.name,
-        "need_cluster": match.need.cluster.name_zh,
+        "need_cluster": _cluster(match.need.cluster, coded),
         "achievement_id": match.achievement_id,
         "achievement_external_id": match.achievement.external_id or "",
         "achievement_title": match.achievement.title,
         "achievement_organization": match.achievement.organization.name,
-        "achievement_cluster": match.achievement.cluster.name_zh,
+        "achievement_cluster": _cluster(match.achievement.cluster, coded),
         "score": f"{match.score:.4f}",
         "source": match.source,
         "status": match.status,
@@ -145,6 +156,11 @@ def deal_row(match: Match, user: User) -> dict:
     } | contact_values(match, user)
 
 
+def wants_codes(request) -> bool:
+    """True when the request asks for the machine-readable variant (``?codes=1``)."""
+    return request.GET.get("codes") in ("1", "true", "yes")
+
+
 def write_csv(columns: list[str], rows: Iterable[dict]) -> str:
     """CSV text with a UTF-8 byte-order mark, so spreadsheet programs read the Chinese correctly; cells
     that would start a formula are neutralised (``mengkeju.lib.spreadsheet.safe_cell``)."""
@@ -169,8 +185,16 @@ def xlsx_response(columns: list[str], rows: Iterable[dict], name: str) -> HttpRe
     return response
 
 
-def spreadsheet_response(columns: list[str], rows: Iterable[dict], name: str, fmt: str) -> HttpResponse:
-    """``fmt`` "csv" (UTF-8 with BOM) or "xlsx"."""
+def spreadsheet_response(
+    columns: list[str], rows: Iterable[dict], name: str, fmt: str, *, coded: bool = False
+) -> HttpResponse:
+    """A download of ``rows`` (dicts keyed by the machine names in ``columns``) as ``fmt`` "csv" (UTF-8 with
+    BOM) or "xlsx". Headers and coded values are in the active language (``export_labels.in_words``)
+    unless ``coded``, which keeps the machine names and codes and adds ``-codes`` to the file name."""
+    if coded:
+        name = f"{name}-codes"
+    else:
+        columns, rows = export_labels.in_words(columns, rows)
     if fmt == "xlsx":
         return xlsx_response(columns, rows, name)
     return csv_response(write_csv(columns, rows), name)

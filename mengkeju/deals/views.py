@@ -502,8 +502,12 @@ def export_matches(request, fmt: str = "csv"):
     if not permissions.can_export(request.user):
         raise PermissionDenied
     form = ExportFilterForm(request.GET or None)
-    rows = (exports.match_row(m, request.user) for m in selectors.match_export_list(**form.filters()).iterator(2000))
-    return exports.spreadsheet_response(exports.MATCH_COLUMNS, rows, "mengkeju-matches", fmt)
+    coded = exports.wants_codes(request)
+    rows = (
+        exports.match_row(m, request.user, coded=coded)
+        for m in selectors.match_export_list(**form.filters()).iterator(2000)
+    )
+    return exports.spreadsheet_response(exports.MATCH_COLUMNS, rows, "mengkeju-matches", fmt, coded=coded)
 
 
 @login_required
@@ -513,4 +517,6 @@ def export_deals(request, fmt: str = "csv"):
     form = ExportFilterForm(request.GET or None)
     filters = form.filters() | {"status": ""}
     rows = (exports.deal_row(m, request.user) for m in selectors.deal_list(**filters).iterator(2000))
-    return exports.spreadsheet_response(exports.DEAL_COLUMNS, rows, "mengkeju-deals", fmt)
+    return exports.spreadsheet_response(
+        exports.DEAL_COLUMNS, rows, "mengkeju-deals", fmt, coded=exports.wants_codes(request)
+    )

@@ -51,6 +51,12 @@ def has_control_characters(text: str) -> bool:
     return bool(_CONTROL_RE.search(text or ""))
 
 
+def first_control_character(text: str) -> str | None:
+    """The first control character of ``text`` (as ``has_control_characters`` defines them), or None."""
+    found = _CONTROL_RE.search(text or "")
+    return found.group() if found else None
+
+
 def validate_no_control_characters(value) -> None:
     """Raise ``ValidationError`` (code ``control_character``) when a string, or any string in a list,
     holds NUL or another control character (tab and line breaks are allowed)."""

@@ -5,6 +5,12 @@ or quotes are quoted); ``JsonFormatter`` one JSON object per line with the same 
 with ``logger.info(..., extra={...})`` are added (``method``, ``path``, ``status``, ``duration_ms`` from
 ``mengkeju.core.middleware.RequestIdMiddleware``). The request id lives in a context variable set by the
 middleware, so every record logged while a request is served carries it.
+
+Celery tasks carry it too (``mengkeju.celery``): a task sent while a request is served gets the request id
+in its message headers (``REQUEST_ID_HEADER``), and the worker sets it for the time the task runs, so the
+worker's lines for that task (the task's own records and Celery's "received/succeeded" lines written
+while it runs) have ``request_id=`` the web request's id and ``task_id=`` the task's id.  Tasks sent by
+tasks pass it on; tasks sent by beat or a command have ``request_id=-``.
 """
 
 from __future__ import annotations
@@ -13,11 +19,23 @@ import contextvars
 import datetime
 import json
 import logging
+import re
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+# the id of the Celery task being run by this worker (None outside tasks)
+task_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("task_id", default=None)
+# a request id we accept from elsewhere (a proxy's X-Request-ID, a task header): letters, digits and
+# . _ - only, 8 to 64 of them (anything else could forge log fields)
+SANE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+REQUEST_ID_HEADER = "mengkeju_request_id"
 
 # attributes every LogRecord has; anything else on a record came from ``extra=``
-_STANDARD = set(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {"message", "asctime", "request_id"}
+_STANDARD = set(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {
+    "message",
+    "asctime",
+    "request_id",
+    "task_id",
+}
 
 
 class RequestIdFilter(logging.Filter):
@@ -25,6 +43,7 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
+        record.task_id = task_id_var.get()
         return True
 
 
@@ -36,6 +55,9 @@ def _fields(record: logging.LogRecord, formatter: logging.Formatter) -> dict:
         "request_id": getattr(record, "request_id", request_id_var.get()),
         "msg": record.getMessage(),
     }
+    task_id = getattr(record, "task_id", None)
+    if task_id:
+        fields["task_id"] = task_id
     for key, value in vars(record).items():
         if key not in _STANDARD and not key.startswith("_"):
             fields[key] = value

@@ -3,24 +3,26 @@ import re
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from mengkeju.core.forms import SubmissionTokenMixin
 from mengkeju.core.models import CooperationMode
-from mengkeju.lib.hidden import clean_line, strip_hidden, validate_no_control_characters
-from mengkeju.postings.models import MAX_KEYWORD_LENGTH, MAX_KEYWORDS, TEXT_LIMITS
+from mengkeju.lib.hidden import clean_line, strip_hidden
+from mengkeju.postings.limits import MAX_KEYWORDS, TEXT_LIMITS, control_problem, deadline_problem, keywords_problem
 from mengkeju.regions.tree import region_tree
 
 KEYWORD_SEPARATORS = re.compile(r"[,，、;；\s]+")
-# a deadline further ahead than this is a typing error
-DEADLINE_MAX_YEARS = 10
 
 
 class KeywordsField(forms.CharField):
     """Keywords typed as one line, separated by commas, 、 or spaces; stored as a list."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("help_text", _("Up to 12 keywords, separated by commas or 、."))
+        kwargs.setdefault(
+            "help_text",
+            format_lazy(_("Up to {max} keywords, separated by commas or 、."), max=MAX_KEYWORDS),
+        )
         super().__init__(**kwargs)
 
     def prepare_value(self, value):
@@ -30,19 +32,17 @@ class KeywordsField(forms.CharField):
 
     def to_python(self, value):
         text = strip_hidden(super().to_python(value))
+        problem = control_problem(text)  # before splitting: U+0085 would otherwise split as white space
+        if problem:
+            raise problem
         words = [word for word in KEYWORD_SEPARATORS.split(text) if word]
         return list(dict.fromkeys(words))
 
     def validate(self, value):
         super().validate(value)
-        validate_no_control_characters(value)  # run_validators sees the list, not each word
-        if len(value) > MAX_KEYWORDS:
-            raise forms.ValidationError(
-                _("At most %(max)d keywords, you gave %(count)d."), params={"max": MAX_KEYWORDS, "count": len(value)}
-            )
-        too_long = [word for word in value if len(word) > MAX_KEYWORD_LENGTH]
-        if too_long:
-            raise forms.ValidationError(_("Keyword too long: %(word)s"), params={"word": too_long[0]})
+        problem = keywords_problem(value) if value else None  # the rule of every source (postings.limits)
+        if problem:
+            raise problem
 
 
 class PostingForm(SubmissionTokenMixin, forms.ModelForm):
@@ -113,19 +113,11 @@ class PostingForm(SubmissionTokenMixin, forms.ModelForm):
 
     def clean_deadline(self):
         """Today or later (a posting with a past deadline can never be approved), and at most
-        ``DEADLINE_MAX_YEARS`` ahead."""
+        ``limits.DEADLINE_MAX_YEARS`` ahead: ``limits.deadline_problem``, as ``import_postings``."""
         deadline = self.cleaned_data.get("deadline")
-        if deadline is None:
-            return deadline
-        today = timezone.localdate()
-        if deadline < today:
-            raise forms.ValidationError(_("The deadline cannot be in the past."), code="past")
-        if deadline > today.replace(year=today.year + DEADLINE_MAX_YEARS):
-            raise forms.ValidationError(
-                _("The deadline is more than %(years)d years ahead; check the year."),
-                params={"years": DEADLINE_MAX_YEARS},
-                code="too_far",
-            )
+        problem = deadline_problem(deadline, timezone.localdate()) if deadline is not None else None
+        if problem:
+            raise problem
         return deadline
 
     def posting_data(self) -> tuple[dict, list]:

@@ -1,106 +1,36 @@
 """The abstract posting shared by technical needs and achievements, with its one status workflow."""
 
-import datetime
-from decimal import Decimal
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
-from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from mengkeju.core.models import CooperationMode, IndustryCluster, Organization, TimeStampedModel
-from mengkeju.lib.hidden import has_control_characters
-
-
-def wan(amount: Decimal) -> str:
-    """An amount in 万元 without trailing zeros: 100.00 → "100", 12.50 → "12.5"."""
-    text = f"{amount:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-# Amounts in 万元 (10,000 CNY): budgets, asking prices, bounties and contract amounts.  The largest
-# technology-transfer contracts reported in China are a few 亿元; 10 亿元 (100,000 万元) leaves room
-# above them, while an amount in yuan typed into a 万元 field (3,000,000 for 300 万元) lands above it.
-# The columns hold 12 digits with 2 decimals; SQLite does not enforce that, so the bound is checked here
-# (model/form validation and ``import_postings`` share it) and is the same on both backends.
-MAX_AMOUNT_WAN = Decimal("100000")
-AMOUNT_WAN_DECIMAL_PLACES = 2
-
-
-def _amount_text(value: Decimal, *, grouped: bool = False) -> str:
-    """An amount for a message: in full up to 20 digits, in scientific notation beyond (1e999999999 written
-    in full would be a billion characters)."""
-    if value.adjusted() >= 20:
-        return f"{value:.3E}"
-    return f"{value:,f}" if grouped else wan(value)
-
-
-def amount_wan_problem(value: Decimal) -> str | None:
-    """Why ``value`` (万元) is not a plausible amount, in English, or None when it is.
-
-    The one rule of both ``validate_amount_wan`` (forms, models) and ``import_postings``: finite, not
-    negative, at most two decimal places, at most ``MAX_AMOUNT_WAN`` (10 亿元).
-    """
-    if not value.is_finite():
-        return "must be a number"
-    if value < 0:
-        return "must not be negative"
-    if value > MAX_AMOUNT_WAN:
-        return (
-            f"{_amount_text(value, grouped=True)} 万元 is more than {MAX_AMOUNT_WAN:,f} 万元 (10 亿元): "
-            "this looks like yuan; "
-            "the field is in 万元 (10,000 CNY)"
-        )
-    if value.as_tuple().exponent < -AMOUNT_WAN_DECIMAL_PLACES:
-        return f"at most {AMOUNT_WAN_DECIMAL_PLACES} decimal places"
-    return None
-
-
-def validate_amount_wan(value) -> None:
-    """Model and form validator of an amount in 万元: raises ``ValidationError`` (code ``negative`` or
-    ``looks_like_yuan``) when ``value`` is below 0 or above ``MAX_AMOUNT_WAN`` (10 亿元)."""
-    if value is None:
-        return
-    value = Decimal(value)
-    if value.is_finite() and value < 0:
-        raise ValidationError(_("An amount cannot be negative."), code="negative")
-    if value.is_finite() and value > MAX_AMOUNT_WAN:
-        raise ValidationError(
-            _(
-                "%(value)s is more than %(limit)s 万元 (1 billion CNY): this looks like yuan; "
-                "the field is in 万元 (10,000 CNY)."
-            ),
-            code="looks_like_yuan",
-            params={"value": _amount_text(value), "limit": wan(MAX_AMOUNT_WAN)},
-        )
-
-
-# --- input limits (forms, services, admin and anything else calling full_clean) -------------------------
-
-# characters; CharFields have their own max_length
-TEXT_LIMITS = {"description": 20_000, "public_summary": 2_000, "team": 2_000, "rejection_reason": 2_000}
-# typed into the form
-MAX_KEYWORDS = 12
-MAX_KEYWORD_LENGTH = 30
-# stored from any source (imported catalogues such as CSL carry up to ~20 keywords of up to ~25 characters)
-MAX_STORED_KEYWORDS = 30
-MAX_STORED_KEYWORD_LENGTH = 50
-# a deadline outside these years is a typing error (0001-01-01, 20260-01-01)
-DEADLINE_RANGE = (datetime.date(2000, 1, 1), datetime.date(2099, 12, 31))
+from mengkeju.postings.limits import (  # noqa: F401  (the amount names are used by migrations)
+    MAX_AMOUNT_WAN,
+    TEXT_LIMITS,
+    amount_wan_problem,
+    control_problem,
+    keywords_problem,
+    length_problem,
+    message_of,
+    stored_deadline_problem,
+    validate_amount_wan,
+    wan,
+)
 
 
 def posting_input_errors(posting) -> dict[str, list[str]]:
-    """Field → messages for what no posting may hold, whatever its source (form, import, admin): control
-    characters (NUL breaks PostgreSQL's jsonb and text), texts over ``TEXT_LIMITS`` (a 2 MB description
-    overflows PostgreSQL's tsvector), keywords that are not up to ``MAX_STORED_KEYWORDS`` strings of at
-    most ``MAX_STORED_KEYWORD_LENGTH`` characters (the form allows fewer: ``MAX_KEYWORDS``), a deadline
-    outside ``DEADLINE_RANGE``."""
+    """Field → messages for what no posting may hold, whatever its source (form, import, admin), by the
+    rules of ``mengkeju.postings.limits``: control characters in any text, texts over their limit,
+    keywords that are not up to ``MAX_KEYWORDS`` words of at most ``MAX_KEYWORD_LENGTH`` characters, a
+    deadline outside ``STORED_DEADLINE_RANGE``."""
     errors: dict[str, list[str]] = {}
 
-    def add(field: str, message) -> None:
-        errors.setdefault(field, []).append(message)
+    def add(field: str, problem) -> None:
+        if problem is not None:
+            errors.setdefault(field, []).append(message_of(problem))
 
     for field in posting._meta.concrete_fields:
         if not isinstance(field, models.CharField | models.TextField) or field.name == "search_tokens":
@@ -108,38 +38,10 @@ def posting_input_errors(posting) -> dict[str, list[str]]:
         value = getattr(posting, field.attname)
         if not isinstance(value, str):
             continue
-        if has_control_characters(value):
-            add(field.name, gettext_now("Remove the control character (such as NUL) from this text."))
-        limit = TEXT_LIMITS.get(field.name)
-        if limit and len(value) > limit:
-            add(
-                field.name,
-                gettext_now("At most %(limit)d characters, you gave %(count)d.")
-                % {"limit": limit, "count": len(value)},
-            )
-    keywords = posting.keywords
-    if not isinstance(keywords, list) or not all(isinstance(k, str) and k.strip() for k in keywords):
-        add("keywords", gettext_now("Keywords must be a list of words."))
-    else:
-        if len(keywords) > MAX_STORED_KEYWORDS:
-            add(
-                "keywords",
-                gettext_now("At most %(max)d keywords, you gave %(count)d.")
-                % {"max": MAX_STORED_KEYWORDS, "count": len(keywords)},
-            )
-        too_long = [k for k in keywords if len(k) > MAX_STORED_KEYWORD_LENGTH]
-        if too_long:
-            word = too_long[0][:MAX_STORED_KEYWORD_LENGTH] + "…"
-            add("keywords", gettext_now("Keyword too long: %(word)s") % {"word": word})
-        if any(has_control_characters(k) for k in keywords):
-            add("keywords", gettext_now("Remove the control character (such as NUL) from this text."))
-    deadline = posting.deadline
-    if isinstance(deadline, datetime.date) and not DEADLINE_RANGE[0] <= deadline <= DEADLINE_RANGE[1]:
-        add(
-            "deadline",
-            gettext_now("Give a date between %(first)s and %(last)s.")
-            % {"first": DEADLINE_RANGE[0].isoformat(), "last": DEADLINE_RANGE[1].isoformat()},
-        )
+        add(field.name, control_problem(value))
+        add(field.name, length_problem(value, TEXT_LIMITS.get(field.name)))  # max_length: Django checks
+    add("keywords", keywords_problem(posting.keywords))
+    add("deadline", stored_deadline_problem(posting.deadline))
     return errors
 
 

@@ -7,7 +7,8 @@ Resolving a free-text region (``RegionTree.resolve``): the text is normalised (N
 simplified with OpenCC, lower case, spaces and punctuation removed, a leading 中国 dropped), then read from
 the left as region → 盟市 → 旗县区, taking at each level the longest known name it starts with.  Known
 names are the Chinese name, the English name, the admin's ``aliases`` and, for 盟市 (and for 旗县区 under
-their 盟市), the name without its suffix (鄂尔多斯 for 鄂尔多斯市, 新城 for 新城区 after 呼和浩特).
+their 盟市), the name without its suffix (鄂尔多斯 for 鄂尔多斯市, 新城 for 新城区 after 呼和浩特; Jungar for
+Jungar Banner after Ordos).
 A 旗县区 written alone (准格尔旗) is found by its full name or an alias.  The deepest level reached wins.
 """
 
@@ -47,6 +48,15 @@ def normalise(text: str) -> str:
         text = converter.convert(text)
     text = _DROP.sub("", text.lower())
     return text.removeprefix("中国")
+
+
+_EN_SUFFIX = re.compile(r"\s+(?:Autonomous\s+)?(?:Banner|County|District|City|League)$", re.IGNORECASE)
+
+
+def _short_en(name: str) -> str:
+    """An English name without its kind: ``"Jungar Banner"`` → ``"Jungar"``, ``"Hinggan League"`` → ``"Hinggan"``."""
+    short = _EN_SUFFIX.sub("", name or "")
+    return short if short != name and len(short) >= 3 else ""
 
 
 def _short(name: str) -> str | None:
@@ -96,10 +106,10 @@ class RegionTree:
                 for name in full:
                     self._county_names.setdefault(normalise(name), node)
                 names = self._child_names.setdefault(node.parent_id, {})
-                for name in [*full, _short(node.name_zh) or ""]:
+                for name in [*full, _short(node.name_zh) or "", _short_en(node.name_en)]:
                     names.setdefault(normalise(name), node)
             else:
-                for name in [*full, _short(node.name_zh) or ""]:
+                for name in [*full, _short(node.name_zh) or "", _short_en(node.name_en)]:
                     self._top_names.setdefault(normalise(name), node)
         for names in (self._top_names, self._county_names, *self._child_names.values()):
             names.pop("", None)
@@ -197,6 +207,49 @@ def region_tree() -> RegionTree:
 @functools.lru_cache(maxsize=4)
 def _tree_of(rows: tuple[tuple, ...]) -> RegionTree:
     return RegionTree.from_rows(rows)
+
+
+_SHARED: dict[str, RegionTree] = {}
+
+
+def region_tree_shared() -> RegionTree:
+    """The tree kept in memory for display (one query per process, then none); dropped whenever a
+    division is saved or deleted (signals in ``apps.py``), so an admin's edit shows at once."""
+    tree = _SHARED.get("tree")
+    if tree is None:
+        tree = _SHARED["tree"] = region_tree()
+    return tree
+
+
+def region_tree_forget(**_kwargs) -> None:
+    """Drop the shared tree (a signal receiver: any keyword arguments are ignored)."""
+    _SHARED.pop("tree", None)
+
+
+def display_name(division_id: int | None, fallback: str = "") -> str:
+    """A division's name for a reader of the active language: in English the division and its 盟市
+    (``"Jungar Banner, Ordos"``, ``"Ordos"``, ``"Inner Mongolia"``); in Chinese, or for a division without
+    an English name, ``fallback`` (the region as the poster typed it) or else the Chinese full name
+    (``"鄂尔多斯市准格尔旗"``). ``division_id`` None (a region outside the tree) gives ``fallback``."""
+    from django.utils.translation import get_language
+
+    if division_id is None:
+        return fallback
+    tree = region_tree_shared()
+    node = tree.by_id.get(division_id)
+    if node is None:  # a division added since the tree was read (or another test database)
+        region_tree_forget()
+        tree = region_tree_shared()
+        node = tree.by_id.get(division_id)
+        if node is None:
+            return fallback
+    if (get_language() or "").startswith("en") and node.name_en:
+        parts = [node.name_en]
+        parent = tree.by_id.get(node.parent_id)
+        if parent is not None and parent.parent_id is not None and parent.name_en:
+            parts.append(parent.name_en)
+        return ", ".join(parts)
+    return fallback or tree.full_name(node)
 
 
 def region_resolve(text: str, *, tree: RegionTree | None = None) -> int | None:

@@ -7,7 +7,8 @@ it and were not sent for it before, and sends them as one in-app notification pl
 outbox, in the user's language (``user.language`` where the profile has one, else the site's).  Each sent
 posting is recorded as a ``SavedSearchHit`` (unique per search) in the same transaction, under a row lock
 on the search, so a posting is never sent twice for the same search, however often the task runs.
-Every e-mail carries a signed one-click unsubscribe link that works without logging in.
+Every e-mail carries a signed unsubscribe link that works without logging in: opening it shows a button
+(GET changes nothing), pressing it (POST, or an RFC 8058 one-click POST) stops the alert.
 """
 
 from __future__ import annotations
@@ -209,7 +210,7 @@ def _digest_mail(saved_search: SavedSearch, postings: list[Posting], total: int)
             "",
             _("All results: %(url)s") % {"url": _absolute(saved_search_url(saved_search))},
             _("Your saved searches: %(url)s") % {"url": _absolute(reverse("savedsearches:list"))},
-            _("Stop this alert (one click, no login needed): %(url)s")
+            _("Stop this alert (no login needed): %(url)s")
             % {"url": _absolute(reverse("savedsearches:unsubscribe", args=[unsubscribe_token(saved_search)]))},
             "",
             _("— Mengkeju technology transfer platform"),

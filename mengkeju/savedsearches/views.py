@@ -5,6 +5,7 @@ from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
@@ -75,17 +76,27 @@ def saved_search_delete(request, pk: int):
     return redirect("savedsearches:list")
 
 
+ONE_CLICK_BODY = "One-Click"  # RFC 8058: a mail program POSTs "List-Unsubscribe=One-Click"
+
+
+@csrf_exempt  # the signed token in the URL is the credential; RFC 8058 POSTs come without a cookie
 @require_http_methods(["GET", "POST"])
 def saved_search_unsubscribe(request, token: str):
-    """The link in every digest: opening it switches the alert off (one click, no login needed); the page
-    offers to switch it on again (POST)."""
+    """The link in every digest. GET never changes anything: it shows the alert and a button to stop it
+    (mail scanners and link previews open links). POST stops it (``active=0``, or the RFC 8058 one-click
+    body ``List-Unsubscribe=One-Click`` a mail program sends) or switches it on again (``active=1``); no
+    login needed. A damaged or forged token, or one of a deleted search, is a 404 page that says so."""
     search = services.saved_search_from_token(token)
     if search is None:
         return render(request, "savedsearches/unsubscribe.html", {"search": None}, status=404)
-    resume = request.method == "POST" and request.POST.get("active") == "1"
-    services.saved_search_set_active(saved_search=search, active=resume)
+    state = "confirm" if search.active else "off"
+    if request.method == "POST":
+        one_click = request.POST.get("List-Unsubscribe") == ONE_CLICK_BODY
+        resume = not one_click and request.POST.get("active") == "1"
+        services.saved_search_set_active(saved_search=search, active=resume)
+        state = "resumed" if resume else "unsubscribed"
     return render(
         request,
         "savedsearches/unsubscribe.html",
-        {"search": search, "action": reverse("savedsearches:unsubscribe", args=[token])},
+        {"search": search, "state": state, "action": reverse("savedsearches:unsubscribe", args=[token])},
     )

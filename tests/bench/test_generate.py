@@ -44,3 +44,13 @@ def test_generated_files_import_and_publish(kind, model, tmp_path):
     assert model.objects.filter(status="published", external_id__startswith="G-").count() == 40
     first = json.loads(lines[0])
     assert model.objects.get(external_id=first["external_id"]).title == first["title"]
+
+
+def test_a_minority_of_needs_ask_for_a_topic_that_achievements_offer():
+    """Needs are not copies of achievements: only the related share (plus keywords that several papers
+    happen to share) names a keyword that some achievement also lists."""
+    offered = {k for r in generate("achievement", 3000, seed=1) for k in r["keywords"]}
+    needs = list(generate("need", 300, seed=2))
+    shared = sum(1 for r in needs if set(r["keywords"]) & offered) / len(needs)
+    assert 0.3 < shared < 0.7
+    assert all(r["title"] not in {a["title"] for a in generate("achievement", 300, seed=1)} for r in needs[:20])

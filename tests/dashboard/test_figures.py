@@ -182,6 +182,9 @@ def test_empty_platform():
     assert selectors.median_days_to_approval() is None and selectors.median_review_hours() is None
 
 
+CODES = {"codes": "1"}  # the machine-readable variant: figure names and steps as codes
+
+
 def read_csv(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
@@ -190,13 +193,15 @@ def test_pages_and_csv_show_the_same_figures(client_for, data, anonymous, owner,
     client = client_for(anonymous)
     page = client.get(reverse("dashboard:public")).content.decode()
     assert "<svg" in page and "200.5" in page
-    funnel = read_csv(client.get(reverse("dashboard:csv", args=["funnel"])))
+    funnel = read_csv(client.get(reverse("dashboard:csv", args=["funnel"]), CODES))
     assert [(r["step"], int(r["count"])) for r in funnel] == [(s["step"], s["count"]) for s in expected_funnel()]
-    clusters = read_csv(client.get(reverse("dashboard:csv", args=["clusters"])))
+    clusters = read_csv(client.get(reverse("dashboard:csv", args=["clusters"]), CODES))
     assert {r["code"]: int(r["needs"]) for r in clusters}["new-energy"] == 2
-    months = read_csv(client.get(reverse("dashboard:csv", args=["postings-over-time"])))
+    months = read_csv(client.get(reverse("dashboard:csv", args=["postings-over-time"]), CODES))
     assert len(months) == 12
-    headline = {r["figure"]: r["value"] for r in read_csv(client.get(reverse("dashboard:csv", args=["headline"])))}
+    headline = {
+        r["figure"]: r["value"] for r in read_csv(client.get(reverse("dashboard:csv", args=["headline"]), CODES))
+    }
     assert Decimal(headline["contract_value_wan"]) == Decimal("200.5")
     assert client.get(reverse("dashboard:csv", args=["nonsense"])).status_code == 404
 
@@ -209,10 +214,11 @@ def test_pages_and_csv_show_the_same_figures(client_for, data, anonymous, owner,
     for user in (broker, admin):
         assert client_for(user).get(reverse("dashboard:admin")).status_code == 200
     review = {
-        r["figure"]: r["value"] for r in read_csv(client_for(broker).get(reverse("dashboard:csv", args=["review"])))
+        r["figure"]: r["value"]
+        for r in read_csv(client_for(broker).get(reverse("dashboard:csv", args=["review"]), CODES))
     }
     assert int(review["open_proposals"]) == 2
-    brokers = read_csv(client_for(admin).get(reverse("dashboard:csv", args=["brokers"])))
+    brokers = read_csv(client_for(admin).get(reverse("dashboard:csv", args=["brokers"]), CODES))
     assert {r["broker"] for r in brokers} == {str(broker), "经纪人二"}
 
 

@@ -79,10 +79,12 @@ def csv_rows(response) -> list[dict]:
 def test_web_match_exports_neutralise_formulas_in_csv_and_xlsx(client_for, admin, evil_match):
     client = client_for(admin)
     [row] = csv_rows(client.get(reverse("deals:export_matches")))
-    assert row["need_title"] == "'" + EVIL and row["achievement_title"] == "'+cmd|' /C calc'!A0"
+    assert row["技术需求"] == "'" + EVIL and row["科技成果"] == "'+cmd|' /C calc'!A0"
     [cells] = xlsx_rows(client.get(reverse("deals:export_matches_xlsx")))
-    assert cells["need_title"] == "'" + EVIL and list(cells) == exports.MATCH_COLUMNS
-    assert cells["score"] == "0.8000"
+    assert cells["技术需求"] == "'" + EVIL and list(cells) == list(row)
+    assert cells["匹配得分（0–1）"] == "0.8000"
+    [coded] = xlsx_rows(client.get(reverse("deals:export_matches_xlsx"), {"codes": "1"}))
+    assert coded["need_title"] == "'" + EVIL and list(coded) == exports.MATCH_COLUMNS
 
 
 def test_deal_export_as_xlsx_has_the_csv_columns(client_for, admin, broker, evil_match):
@@ -90,10 +92,14 @@ def test_deal_export_as_xlsx_has_the_csv_columns(client_for, admin, broker, evil
 
     services.match_approve(match=evil_match, user=broker)
     client = client_for(admin)
-    [row] = csv_rows(client.get(reverse("deals:export_deals")))
-    [cells] = xlsx_rows(client.get(reverse("deals:export_deals_xlsx")))
+    [row] = csv_rows(client.get(reverse("deals:export_deals"), {"codes": "1"}))
+    [cells] = xlsx_rows(client.get(reverse("deals:export_deals_xlsx"), {"codes": "1"}))
     assert list(cells) == list(row) == exports.DEAL_COLUMNS
     assert cells["need_title"] == row["need_title"] == "'" + EVIL
+    assert cells["deal_stage"] == row["deal_stage"] == "introduced"
+    [row] = csv_rows(client.get(reverse("deals:export_deals")))
+    [cells] = xlsx_rows(client.get(reverse("deals:export_deals_xlsx")))
+    assert list(cells) == list(row) and cells["对接进展"] == row["对接进展"] == "已引荐"
 
 
 def test_xlsx_exports_are_for_the_same_users_as_csv(client_for, owner, outsider):
@@ -103,7 +109,12 @@ def test_xlsx_exports_are_for_the_same_users_as_csv(client_for, owner, outsider)
 def test_dashboard_downloads_as_csv_and_xlsx(client, client_for, admin):
     text = csv_rows(client.get(reverse("dashboard:csv", args=["funnel"])))
     cells = xlsx_rows(client.get(reverse("dashboard:xlsx", args=["funnel"])))
-    assert [r["step"] for r in text] == [r["step"] for r in cells] == ["proposed", "approved", "contacted", "signed"]
+    assert [r["环节"] for r in text] == [r["环节"] for r in cells] == ["已推荐", "已通过", "已对接", "已签约"]
+    coded = csv_rows(client.get(reverse("dashboard:csv", args=["funnel"]), {"codes": "1"}))
+    assert [r["step"] for r in coded] == ["proposed", "approved", "contacted", "signed"]
+    client.cookies["django_language"] = "en"
+    text = csv_rows(client.get(reverse("dashboard:csv", args=["funnel"])))
+    assert [r["Step"] for r in text] == ["Proposed", "Approved", "Contacted", "Contract signed"]
     assert client.get(reverse("dashboard:xlsx", args=["brokers"])).status_code in (302, 403)
     assert client_for(admin).get(reverse("dashboard:xlsx", args=["brokers"])).status_code == 200
     assert client.get(reverse("dashboard:xlsx", args=["nothing"])).status_code == 404
@@ -142,3 +153,21 @@ def test_export_matches_xlsx_needs_an_output_file():
 
     with pytest.raises(CommandError, match="needs --output"):
         call_command("export_matches", "--format", "xlsx")
+
+
+def test_dashboard_figure_downloads_name_their_figures_in_words(client, client_for, admin):
+    """No cluster slug, no ``median_days_to_approval``: the figure tables read as the dashboard does."""
+    clusters = csv_rows(client.get(reverse("dashboard:csv", args=["clusters"])))
+    assert list(clusters[0]) == ["产业集群", "技术需求", "科技成果"]
+    assert "新能源" in {r["产业集群"] for r in clusters}
+    assert "code" in csv_rows(client.get(reverse("dashboard:csv", args=["clusters"]), {"codes": "1"}))[0]
+    headline = csv_rows(client.get(reverse("dashboard:csv", args=["headline"])))
+    assert [r["指标"] for r in headline][0] == "合同总金额（万元）"
+    staff = client_for(admin)
+    staff.cookies["django_language"] = "en"
+    review = xlsx_rows(staff.get(reverse("dashboard:xlsx", args=["review"])))
+    assert [r["Figure"] for r in review] == [
+        "open proposals in the review queue",
+        "days the oldest proposal has waited",
+        "median hours from proposal to decision",
+    ]

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from mengkeju.core.models import CooperationMode, IndustryCluster
 from mengkeju.postings import services
-from mengkeju.postings.models import DEADLINE_RANGE, MAX_KEYWORD_LENGTH, MAX_KEYWORDS, TEXT_LIMITS
+from mengkeju.postings.limits import MAX_KEYWORD_LENGTH, MAX_KEYWORDS, STORED_DEADLINE_RANGE, TEXT_LIMITS
 from needs.models import TechnicalNeed
 from tests.factories import NeedFactory
 
@@ -147,7 +147,7 @@ def test_services_and_the_admin_apply_the_same_limits(owner, org_a):
         with pytest.raises(ValidationError) as caught:
             services.posting_update(posting=need, user=owner, data={field: value})
         assert field in caught.value.message_dict, (field, caught.value.message_dict)
-    assert DEADLINE_RANGE[0] <= TODAY <= DEADLINE_RANGE[1]
+    assert STORED_DEADLINE_RANGE[0] <= TODAY <= STORED_DEADLINE_RANGE[1]
 
 
 @pytest.mark.postgres
@@ -170,14 +170,13 @@ def test_a_description_at_the_limit_is_indexed_on_postgresql(client_for, owner):
     assert list(search(TechnicalNeed.objects.all(), "银浆")) == [TechnicalNeed.objects.get()]
 
 
-def test_imported_catalogues_may_store_more_keywords_than_the_form_takes(owner, org_a):
-    from mengkeju.postings.models import MAX_STORED_KEYWORDS
-
+def test_services_refuse_more_keywords_than_the_form_takes(owner, org_a):
     need = NeedFactory(organization=org_a, created_by=owner, status="draft")
-    words = [f"词{i}" for i in range(MAX_KEYWORDS + 7)]
-    services.posting_update(posting=need, user=owner, data={"keywords": words})
+    services.posting_update(posting=need, user=owner, data={"keywords": [f"词{i}" for i in range(MAX_KEYWORDS)]})
     with pytest.raises(ValidationError) as caught:
         services.posting_update(
-            posting=need, user=owner, data={"keywords": [f"词{i}" for i in range(MAX_STORED_KEYWORDS + 1)]}
+            posting=need, user=owner, data={"keywords": [f"词{i}" for i in range(MAX_KEYWORDS + 1)]}
         )
     assert list(caught.value.message_dict) == ["keywords"]
+    need.refresh_from_db()
+    assert len(need.keywords) == MAX_KEYWORDS

@@ -231,3 +231,71 @@ def test_import_resolves_region_names_and_fills_the_sort_key(tmp_path):
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
     call_command("import_postings", "--kind", "need", str(path))
     assert TechnicalNeed.objects.get(external_id="R-1").division.code == "150100"
+
+
+# --- English names ----------------------------------------------------------------------------------
+
+
+def test_every_league_city_banner_county_district_has_an_english_name():
+    assert not Division.objects.filter(name_en="").exists()
+    names = dict(Division.objects.values_list("code", "name_en"))
+    assert (names["150121"], names["150102"], names["150600"], names["150622"]) == (
+        "Tumed Left Banner",
+        "Xincheng District",
+        "Ordos",
+        "Jungar Banner",
+    )
+    counties = list(Division.objects.filter(level="county").values_list("name_en", flat=True))
+    assert len(counties) == 103
+    # each names its kind, as official romanisations do (旗 Banner, 县 County, 区 District, 市 City)
+    kinds = {"旗": "Banner", "县": "County", "区": "District", "市": "City"}
+    for zh, en in Division.objects.filter(level="county").values_list("name_zh", "name_en"):
+        assert en.endswith(kinds[zh[-1]]), (zh, en)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Jungar Banner", "150622"),
+        ("Ordos Jungar Banner", "150622"),
+        ("Ordos, Jungar", "150622"),
+        ("Hohhot Xincheng District", "150102"),
+        ("Tumed Left Banner", "150121"),
+        ("Hinggan", "152200"),
+    ],
+)
+def test_english_names_resolve(text, code):
+    assert Division.objects.get(pk=region_resolve(text)).code == code
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_library_picker_list_and_detail_name_regions_in_the_pages_language(client, language):
+    need = NeedFactory(title="颗粒硅还原炉节能", region="鄂尔多斯市准格尔旗")
+    assert Division.objects.get(pk=need.division_id).code == "150622"
+    client.cookies["django_language"] = language
+    library = client.get(reverse("needs:library")).content.decode()
+    detail = client.get(need.get_absolute_url()).content.decode()
+    if language == "en":
+        assert "Jungar Banner, Ordos" in library and "Jungar Banner, Ordos" in detail
+        assert "Ordos (all of it)" in library and ">Tumed Left Banner<" in library
+        assert "鄂尔多斯市准格尔旗" not in library and "鄂尔多斯市准格尔旗" not in detail
+    else:
+        assert "鄂尔多斯市准格尔旗" in library and "鄂尔多斯市准格尔旗" in detail
+        assert ">准格尔旗<" in library and "Jungar" not in library + detail
+
+
+def test_an_admin_edit_of_an_english_name_shows_at_once(client):
+    need = NeedFactory(title="颗粒硅还原炉节能", region="准格尔旗")
+    client.cookies["django_language"] = "en"
+    assert "Jungar Banner, Ordos" in client.get(need.get_absolute_url()).content.decode()
+    county = Division.objects.get(code="150622")
+    county.name_en = "Jungar Qi"
+    county.save()
+    assert "Jungar Qi, Ordos" in client.get(need.get_absolute_url()).content.decode()
+
+
+def test_a_region_outside_the_tree_is_shown_as_typed_in_english(client):
+    need = NeedFactory(title="颗粒硅还原炉节能", region="宁夏银川")
+    assert need.division_id is None
+    client.cookies["django_language"] = "en"
+    assert "宁夏银川" in client.get(need.get_absolute_url()).content.decode()

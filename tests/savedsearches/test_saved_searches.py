@@ -13,6 +13,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.http import QueryDict
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -216,29 +217,64 @@ def test_the_beat_schedule_runs_the_digest_task(settings):
 # --- unsubscribe --------------------------------------------------------------------------------
 
 
-def test_one_click_unsubscribe_works_logged_out_and_can_be_undone(alert, org_a, client_for, anonymous):
+def test_unsubscribe_link_asks_on_get_and_acts_on_post_logged_out_and_can_be_undone(
+    alert, org_a, client_for, anonymous
+):
     need(org_a, "颗粒硅提纯", at(0, 2))
     digests(at(1))
     body = EmailOutbox.objects.get().body
     url = re.search(r"https?://[^/\s]+(/searches/unsubscribe/[^\s]+/)", body).group(1)
-    client = client_for(anonymous)
-    response = client.get(url)
-    assert response.status_code == 200 and 'id="alert-state"' in response.content.decode()
+    client = Client(enforce_csrf_checks=True)  # as a mail program or a logged-out browser, no CSRF cookie
+    # opening the link (a mail scanner, a link preview, the user) changes nothing: it asks
+    for _ in range(2):
+        page = client.get(url).content.decode()
+        assert "停止这条订阅提醒？" in page and 'method="post"' in page and "颗粒硅" in page
     alert.refresh_from_db()
-    assert not alert.active
+    assert alert.active
+    # pressing the button stops it
+    response = client.post(url, {"active": "0"})
+    alert.refresh_from_db()
+    assert response.status_code == 200 and not alert.active and "已退订" in response.content.decode()
     need(org_a, "颗粒硅新需求", at(1, 2))
     assert digests(at(2))["digests"] == 0  # switched off
-    client.get(url)  # twice: still off, no error
+    assert "这条提醒已关闭" in client.get(url).content.decode()  # opening it again: still off, says so
     response = client.post(url, {"active": "1"})
     alert.refresh_from_db()
     assert response.status_code == 200 and alert.active
     assert digests(at(3))["postings"] == 1
 
 
+def test_rfc_8058_one_click_post_unsubscribes(alert, client_for, anonymous):
+    url = reverse("savedsearches:unsubscribe", args=[services.unsubscribe_token(alert)])
+    response = Client(enforce_csrf_checks=True).post(url, {"List-Unsubscribe": "One-Click"})
+    alert.refresh_from_db()
+    assert response.status_code == 200 and not alert.active
+
+
+def test_unsubscribe_page_in_english(alert):
+    client = Client()
+    client.cookies["django_language"] = "en"
+    url = reverse("savedsearches:unsubscribe", args=[services.unsubscribe_token(alert)])
+    assert "Stop this alert?" in client.get(url).content.decode()
+    assert "Unsubscribed" in client.post(url, {"active": "0"}).content.decode()
+
+
 @pytest.mark.parametrize("token", ["nonsense", "eyJzIjoxfQ:1abc:forged", "x" * 300])
-def test_a_bad_unsubscribe_link_is_a_clear_404(token, alert, client_for, anonymous):
-    response = client_for(anonymous).get(reverse("savedsearches:unsubscribe", args=[token]))
-    assert response.status_code == 404
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_bad_unsubscribe_link_is_a_clear_404(token, method, alert, client_for, anonymous):
+    response = getattr(client_for(anonymous), method)(
+        reverse("savedsearches:unsubscribe", args=[token]), {"active": "0"}
+    )
+    assert response.status_code == 404 and "此链接无效" in response.content.decode()
+    alert.refresh_from_db()
+    assert alert.active
+
+
+def test_a_token_signed_for_another_search_changes_nothing(alert, client_for, anonymous):
+    token = services.unsubscribe_token(alert)
+    payload, rest = token.split(":", 1)
+    forged = payload[:-1] + ("A" if payload[-1] != "A" else "B") + ":" + rest
+    assert client_for(anonymous).post(reverse("savedsearches:unsubscribe", args=[forged])).status_code == 404
     alert.refresh_from_db()
     assert alert.active
 

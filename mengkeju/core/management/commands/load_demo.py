@@ -10,6 +10,7 @@ import tempfile
 from io import StringIO
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -24,7 +25,6 @@ from needs.models import TechnicalNeed
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 DEMO_PASSWORD = "mengkeju-demo"
-DEMO_URL = "http://127.0.0.1:8000"
 AGENCY = "青城技术转移服务有限公司"
 DEMO_ENTERPRISE = "呼和浩特蒙科聚示范乳业有限公司"
 DEMO_UNIVERSITY = "内蒙古工业大学"
@@ -67,7 +67,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{kind}s: {total} ({total - before[kind]} new), {published} published")
         self.stdout.write(f"organizations: {Organization.objects.count()}")
         self.stdout.write("")
-        self.stdout.write(f"Demo logins at {DEMO_URL}  (password set when the user was created)")
+        self.stdout.write(f"Demo logins at {settings.SITE_URL}  (password set when the user was created)")
         self.stdout.write(f"  {'username':<12}{'password':<16}role")
         for username, role, _organization, _display in DEMO_USERS:
             self.stdout.write(f"  {username:<12}{DEMO_PASSWORD:<16}{role.value}")

@@ -1,0 +1,63 @@
+"""Term associations learned from the corpus (matching.associations): PPMI + SVD over the words postings use
+together, as data, and how they enter a query and an explanation."""
+
+import pytest
+
+from matching.associations import Associations, learn
+
+
+def _corpus():
+    # heating words travel together, road words travel together; filler words make every posting distinct
+    heating = [["烧煤", "热泵", "保温", f"牧区{i}"] for i in range(6)]
+    heating += [["热泵", "保温", f"样本{i}"] for i in range(4)]
+    roads = [["沥青", "裂缝", "冻融", f"公路{i}"] for i in range(6)]
+    roads += [["沥青", "冻融", f"路段{i}"] for i in range(4)]
+    return heating + roads + [["热泵", "沥青"]]
+
+
+def test_words_used_in_the_same_postings_are_associated_and_others_are_not():
+    learned = learn(_corpus(), min_df=3, max_df_share=1.0, dimensions=4, min_similarity=0.5, min_cooccur=2)
+    near = dict(learned.neighbours["烧煤"])
+    assert "热泵" in near and "保温" in near
+    assert "沥青" not in near and "裂缝" not in near
+    assert "冻融" in dict(learned.neighbours["裂缝"])
+    assert all(0.5 <= cos <= 1.0 for pairs in learned.neighbours.values() for _w, cos in pairs)
+    # words of fewer than min_df postings are never associated (公路0 is in one)
+    assert not any(w.startswith("公路") for pairs in learned.neighbours.values() for w, _c in pairs)
+    assert learned.info["postings"] == 21
+
+
+def test_excluded_words_are_never_associated():
+    learned = learn(
+        _corpus(), is_word=lambda w: w != "保温", min_df=3, max_df_share=1.0, dimensions=4, min_similarity=0.5
+    )
+    assert "保温" not in learned.neighbours
+    assert "保温" not in {w for pairs in learned.neighbours.values() for w, _c in pairs}
+
+
+@pytest.mark.parametrize("corpus", [[], [["热泵"]], [["热泵", "保温"], ["热泵"]]])
+def test_a_tiny_corpus_gives_no_associations_not_an_error(corpus):
+    assert not learn(corpus)
+
+
+def test_expansion_weighs_associated_words_and_survives_a_round_trip():
+    a = Associations({"烧煤": [("热泵", 0.8), ("保温", 0.6)], "屋里冷": [("保温", 0.9)]}, version="v1")
+    again = Associations.from_params(a.to_params(), version="v1")
+    assert again.neighbours == a.neighbours
+    out = again.expansion({"烧煤": 2.0, "屋里冷": 1.0}, factor=0.5, skip=["热泵"])
+    assert set(out) == {"保温"}  # 热泵 is already in the query
+    weight, info = out["保温"]
+    assert weight == pytest.approx(0.6)  # max(0.5 × 0.6 × 2.0, 0.5 × 0.9 × 1.0)
+    assert info == {"source": "烧煤", "similarity": 0.6}
+
+
+def test_association_evidence_reads_as_a_plain_sentence():
+    from django.utils import translation
+
+    from matching.explain import plain_explanation
+
+    explanation = {"association_terms": [{"term": "虫卵", "source": "驱虫", "similarity": 0.96, "evidence": True}]}
+    with translation.override("zh-hans"):
+        assert "语料关联：驱虫 ≈ 虫卵" in plain_explanation(explanation)
+    with translation.override("en"):
+        assert "Used together in the platform's postings: 驱虫 ≈ 虫卵" in plain_explanation(explanation)
