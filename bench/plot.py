@@ -19,6 +19,7 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks-growth.png"
 STYLE = {"postgresql": "-", "sqlite": "--"}
+CJK_FONTS = ["Noto Sans CJK SC", "WenQuanYi Micro Hei", "Source Han Sans SC", "SimHei", "Microsoft YaHei"]
 
 
 def series(data: dict) -> dict[tuple[str, str], list[tuple[int, float]]]:
@@ -47,6 +48,13 @@ def main(argv: list[str] | None = None) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    # page names are Chinese (search 石墨烯): use a CJK font when the machine has one
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    cjk = [name for name in CJK_FONTS if name in installed]
+    if cjk:
+        plt.rcParams["font.sans-serif"] = [*cjk, *plt.rcParams["font.sans-serif"]]
 
     files = sorted(args.results.glob("*.json"))
     scripts = [(f.stem, series(json.loads(f.read_text(encoding="utf-8")))) for f in files]
