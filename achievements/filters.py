@@ -1,7 +1,7 @@
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mengkeju.lib import fast_widgets
 from mengkeju.postings.filters import NUMBER_ERROR, PostingFilterSet
 
 from .models import Achievement, Maturity
@@ -11,7 +11,7 @@ class AchievementFilterSet(PostingFilterSet):
     maturity = django_filters.MultipleChoiceFilter(
         label=_("Maturity"),
         choices=Maturity.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=fast_widgets.CheckboxSelectMultiple,
         error_messages={"invalid_choice": _("Unknown maturity “%(value)s”.")},
     )
     price_min = django_filters.NumberFilter(

@@ -52,10 +52,18 @@ def load_average() -> list[float] | None:
         return None
 
 
-def record(script: str, *, backend: str, size: int, figures: dict[str, float], notes: dict | None = None) -> Path:
+def record(
+    script: str,
+    *,
+    backend: str,
+    size: int,
+    figures: dict[str, float],
+    notes: dict | None = None,
+    folder: Path = RESULTS,
+) -> Path:
     """Add (or replace) the run of ``script`` at ``size`` postings on ``backend``; returns the file."""
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{script}.json"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{script}.json"
     data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"script": script, "runs": []}
     run = {
         "backend": backend,

@@ -1,10 +1,11 @@
 """Library search latency and index size, beside a plain LIKE scan, on the current backend.
 
-    python bench/search.py --postings 10000                     # SQLite (FTS5 + bm25)
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/search.py --postings 10000
+    python bench/search.py --postings 1000,10000,100000         # SQLite (FTS5 + bm25)
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/search.py --postings 1000,10000,100000
 
-Loads ``--postings`` published achievements made by ``bench/generate.py`` (CSL vocabulary, 5 %
-traditional script, 10 % model numbers) into a throw-away database, each with its real search terms
+For each size of ``--postings`` (the database emptied in between), loads that many published
+achievements made by ``bench/generate.py`` (CSL vocabulary, 5 % traditional script, 10 % model
+numbers) into a throw-away database, each with its real search terms
 (``search_tokens_from``, the analyser of the application: jieba search-mode words + Chinese unigrams
 and bigrams). Then, for each query of ``QUERIES`` (single characters, words, phrases, Latin model
 numbers, several words, synonyms), times what the library page does — ``search()`` on the published
@@ -13,7 +14,7 @@ timings. The baseline in the same run: the same page with a plain ``LIKE '%word%
 description (every space-separated word ANDed, newest first), which is what a search without an index
 does. Index size: PostgreSQL's GIN index (``pg_relation_size``) and the stored ``search_vector`` and
 ``search_tokens`` columns; SQLite's FTS5 tables (file size before and after dropping them, VACUUMed)
-and the ``search_tokens`` column.
+and the ``search_tokens`` column. Figures go to ``bench/results/search.json`` (``bench/plot.py``).
 """
 
 from __future__ import annotations
@@ -137,46 +138,80 @@ def index_size() -> dict:
         return {"FTS5 index": before - after, "search_tokens column": column, "title+description": text}
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--postings", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--like-repeat", type=int, default=None, help="repeats of the LIKE baseline (default --repeat)")
-    args = parser.parse_args(argv)
-    vendor = django_on_throwaway_db()
+def measure(n: int, repeat: int, like_repeat: int) -> dict:
+    """Load ``n`` achievements into the emptied database and time the queries; returns the figures."""
+    from django.db import connection
+    from import_throughput import empty
 
     from achievements.models import Achievement
-    from mengkeju.postings.search import search
+    from mengkeju.postings.search import fts_ensure, search
 
+    empty("achievement")
     started = time.perf_counter()
-    load(args.postings)
+    load(n)
     load_s = time.perf_counter() - started
     published = Achievement.objects.filter(status="published")
-    like_repeat = args.repeat if args.like_repeat is None else args.like_repeat
     for q in QUERIES:  # warm: the analyser, the synonym list, the database cache
         time_page(lambda q=q: search(published, q))
     time_page(lambda: like_page(published, QUERIES[0]))
     timings = {"search": [], "like": []}
-    hits = {}
-    for i in range(max(args.repeat, like_repeat)):
+    for i in range(max(repeat, like_repeat)):
         for q in QUERIES:
-            if i < args.repeat:
+            if i < repeat:
                 timings["search"].append(time_page(lambda q=q: search(published, q)))
             if i < like_repeat:
                 timings["like"].append(time_page(lambda q=q: like_page(published, q)))
-    for q in QUERIES:
-        hits[q] = (search(published, q).count(), like_page(published, q).count())
+    hits = {q: (search(published, q).count(), like_page(published, q).count()) for q in QUERIES}
     size = index_size()
-    print(
-        f"\n{vendor}: {args.postings} achievements, loaded in {load_s:.0f} s; {len(QUERIES)} queries x "
-        f"{args.repeat} (LIKE x {like_repeat})"
-    )
-    print(f"{'':24}{'p50 ms':>10}{'p95 ms':>10}")
-    for name, label in (("search", "search (index)"), ("like", "LIKE scan baseline")):
-        values = [t * 1000 for t in timings[name]]
-        print(f"{label:24}{percentile(values, 50):10.1f}{percentile(values, 95):10.1f}")
-    print("index size: " + ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in size.items()))
-    print("hits (search / LIKE): " + ", ".join(f"{q} {a}/{b}" for q, (a, b) in hits.items()))
+    fts_ensure(connection, Achievement._meta.db_table)  # SQLite: index_size dropped it to weigh it
+    ms = {name: [t * 1000 for t in values] for name, values in timings.items()}
+    return {
+        "load_s": load_s,
+        "search": (percentile(ms["search"], 50), percentile(ms["search"], 95)),
+        "like": (percentile(ms["like"], 50), percentile(ms["like"], 95)),
+        "size": size,
+        "hits": hits,
+    }
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postings", default="10000", help="comma-separated sizes, e.g. 1000,10000,100000")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--like-repeat", type=int, default=None, help="repeats of the LIKE baseline (default --repeat)")
+    args = parser.parse_args(argv)
+    vendor = django_on_throwaway_db()
+    from results import load_average, record
+
+    like_repeat = args.repeat if args.like_repeat is None else args.like_repeat
+    for n in [int(x) for x in args.postings.split(",")]:
+        m = measure(n, args.repeat, like_repeat)
+        (s50, s95), (l50, l95) = m["search"], m["like"]
+        print(
+            f"\n{vendor}: {n} achievements, loaded in {m['load_s']:.0f} s; {len(QUERIES)} queries x "
+            f"{args.repeat} (LIKE x {like_repeat}); load average {load_average()}"
+        )
+        print(f"{'':24}{'p50 ms':>10}{'p95 ms':>10}")
+        print(f"{'search (index)':24}{s50:10.1f}{s95:10.1f}")
+        print(f"{'LIKE scan baseline':24}{l50:10.1f}{l95:10.1f}")
+        print(f"ratio LIKE / search: p50 {l50 / s50:.1f}x, p95 {l95 / s95:.1f}x")
+        print("index size: " + ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in m["size"].items()))
+        print("hits (search / LIKE): " + ", ".join(f"{q} {a}/{b}" for q, (a, b) in m["hits"].items()))
+        out = record(
+            "search",
+            backend=vendor,
+            size=n,
+            figures={"search p50 ms": s50, "search p95 ms": s95, "LIKE p50 ms": l50, "LIKE p95 ms": l95},
+            notes={
+                "index MB": {k: round(v / 1e6, 2) for k, v in m["size"].items()},
+                "load s": round(m["load_s"], 1),
+                "hits (search, LIKE)": m["hits"],
+                "queries": len(QUERIES),
+                "repeat": args.repeat,
+                "LIKE repeat": like_repeat,
+            },
+        )
+        print(f"figures written to {out}")
 
 
 if __name__ == "__main__":

@@ -194,14 +194,19 @@ def _longest_prefix(text: str, names: dict[str, Node]) -> tuple[Node | None, str
 
 
 def region_tree() -> RegionTree:
-    """The current tree, one query."""
+    """The current tree, one query. Built once per distinct table content: building normalises every
+    name and alias (OpenCC), which took longer than the rest of a library page's filter form."""
     from .models import Division
 
-    return RegionTree.from_rows(
-        Division.objects.order_by("sort_order", "code").values_list(
-            "id", "code", "name_zh", "name_en", "level", "parent_id", "aliases"
-        )
+    rows = Division.objects.order_by("sort_order", "code").values_list(
+        "id", "code", "name_zh", "name_en", "level", "parent_id", "aliases"
     )
+    return _tree_of(tuple(rows))
+
+
+@functools.lru_cache(maxsize=4)
+def _tree_of(rows: tuple[tuple, ...]) -> RegionTree:
+    return RegionTree.from_rows(rows)
 
 
 _SHARED: dict[str, RegionTree] = {}
