@@ -11,10 +11,28 @@ keys it does not know are left out.
 
 from __future__ import annotations
 
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 MAX_TERMS = 6
+
+
+def _mode_names(names) -> str:
+    """Cooperation modes stored by their Chinese names (the matcher's features), in the reader's language:
+    "技术转让、合作开发" or "Technology transfer, Joint development"."""
+    from mengkeju.core.models import CooperationMode
+
+    by_zh = {mode.name_zh: mode.name for mode in CooperationMode.objects.filter(name_zh__in=list(names))}
+    separator = ", " if (get_language() or "").startswith("en") else "、"
+    return separator.join(by_zh.get(name, name) for name in names)
+
+
+def _maturity_label(value) -> str:
+    """A maturity stored by its Chinese name (实验室, 中试 …) as the reader's label (Pilot scale (中试))."""
+    from achievements.models import MATURITY_BY_CHINESE, Maturity
+
+    maturity = MATURITY_BY_CHINESE.get(value) or (value if value in Maturity.values else None)
+    return str(Maturity(maturity).label) if maturity else str(value)
 
 
 def _number(value) -> str:
@@ -69,7 +87,7 @@ def plain_explanation(explanation: dict) -> list[str]:
         if name == "cooperation_modes":
             common = signal.get("common") or []
             if common:
-                sentences.append(_("Cooperation mode in common (%(modes)s)") % {"modes": "、".join(common)})
+                sentences.append(_("Cooperation mode in common (%(modes)s)") % {"modes": _mode_names(common)})
             else:
                 sentences.append(_("No cooperation mode in common"))
         elif name == "budget":
@@ -83,7 +101,7 @@ def plain_explanation(explanation: dict) -> list[str]:
             else:
                 sentences.append(_("Asking price %(price)s (10k CNY) above the budget of %(budget)s") % params)
         elif name == "maturity" and signal.get("maturity"):
-            sentences.append(_("Maturity: %(maturity)s") % {"maturity": signal["maturity"]})
+            sentences.append(_("Maturity: %(maturity)s") % {"maturity": _maturity_label(signal["maturity"])})
     cluster = explanation.get("cluster")
     relation = cluster.get("relation") if isinstance(cluster, dict) else None
     if relation == "same":

@@ -92,6 +92,16 @@ def test_match_page_explains_in_plain_language_and_folds_numbers_for_brokers(pro
 
 
 @pytest.mark.django_db
+def test_english_explanations_name_modes_and_maturity_in_english(proposal, broker, client_for):
+    """The values inside an explanation follow the reader's language too ("Maturity: 中试" was shown)."""
+    client = client_for(broker)
+    html = client.get(reverse("deals:match", args=[proposal.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Maturity: Pilot scale" in html
+    assert "Cooperation mode in common (Technology transfer)" in html
+    assert "技术转让）" not in html and "Maturity: 中试" not in html
+
+
+@pytest.mark.django_db
 def test_review_queue_rows_say_why(proposal, broker, client_for):
     html = client_for(broker).get(reverse("deals:queue")).content.decode()
     assert "共同关键词：颗粒硅" in html and not INTERNAL_KEYS.search(html)
