@@ -222,21 +222,20 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, tmp_path_factory):
-    """A real Celery worker process on the test database and Redis, consuming TEST_QUEUE."""
-    require("postgres", "redis")
+def start_celery_worker(log_path, *, hostname):
+    """Start a real ``celery worker --pool=solo`` on the test database and Redis, consuming TEST_QUEUE as
+    ``hostname``; wait (≤ 60 s) for it to be ready and yield the process (its log at ``.log_path``), then
+    terminate it (killed after 20 s).  Fails the test when the worker does not start."""
     from django.db import connection
 
     db = connection.settings_dict
     credentials = quote(db["USER"] or "", safe="") + (":" + quote(db["PASSWORD"], safe="") if db["PASSWORD"] else "")
     database_url = f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
     env = os.environ | {"DATABASE_URL": database_url, "DB_CONN_MAX_AGE": "0"}
     command = [
         sys.executable,
         *("-m", "celery", "-A", "mengkeju", "worker", "--pool=solo", "--loglevel=INFO"),
-        *("--queues", TEST_QUEUE, "--hostname", f"{TEST_QUEUE}@%h"),
+        *("--queues", TEST_QUEUE, "--hostname", f"{hostname}@%h"),
         *("--without-gossip", "--without-mingle", "--without-heartbeat"),
     ]
     with open(log_path, "w") as log:
@@ -258,6 +257,13 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, tmp_path_factory):
+    """A real Celery worker process on the test database and Redis, consuming TEST_QUEUE."""
+    require("postgres", "redis")
+    yield from start_celery_worker(tmp_path_factory.mktemp("celery") / "worker.log", hostname=TEST_QUEUE)
 
 
 def worker_round_trip(timeout: float = 60) -> None:

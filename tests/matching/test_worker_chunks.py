@@ -2,57 +2,20 @@
 exactly once, whatever the chunk size: each need is in one chunk, each chunk is done once, the run's
 counts add up, and the proposals are those of the same run in one process."""
 
-import subprocess
-import sys
 import time
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
 from matching import runs, services
 from matching.models import Match, MatchRun, MatchRunChunk
-from tests.conftest import TEST_QUEUE
+from tests.conftest import TEST_QUEUE, start_celery_worker
 from tests.factories import AchievementFactory, NeedFactory
 
 
 @pytest.fixture(scope="module")
 def second_worker(celery_worker_process, tmp_path_factory):
     """Another worker process on the same queue as ``celery_worker_process``: two workers share the run."""
-    from django.db import connection
-
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="") + (":" + quote(db["PASSWORD"], safe="") if db["PASSWORD"] else "")
-    database_url = f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    log_path = tmp_path_factory.mktemp("celery2") / "worker.log"
-    command = [
-        sys.executable,
-        *("-m", "celery", "-A", "mengkeju", "worker", "--pool=solo", "--loglevel=INFO"),
-        *("--queues", TEST_QUEUE, "--hostname", f"{TEST_QUEUE}-2@%h"),
-        *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-    ]
-    import os
-
-    env = os.environ | {"DATABASE_URL": database_url, "DB_CONN_MAX_AGE": "0"}
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=Path(__file__).resolve().parents[2]
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while " ready." not in log_path.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the second Celery worker did not start:\n{log_path.read_text()[-3000:]}", pytrace=False)
-            time.sleep(0.2)
-        process.log_path = log_path
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    yield from start_celery_worker(tmp_path_factory.mktemp("celery2") / "worker.log", hostname=f"{TEST_QUEUE}-2")
 
 
 def wait_for(predicate, timeout=180):
