@@ -105,8 +105,8 @@ class SynonymAdmin(admin.ModelAdmin):
         transaction.on_commit(reset_default_analyzer)
 
 
-class ReadOnlyIndexAdmin(admin.ModelAdmin):
-    """The index is maintained by matching.services; shown for inspection only."""
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by the code (the index, the outbox, the concept history); shown for inspection."""
 
     def has_add_permission(self, request):
         return False
@@ -119,14 +119,14 @@ class ReadOnlyIndexAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndexedPosting)
-class IndexedPostingAdmin(ReadOnlyIndexAdmin):
+class IndexedPostingAdmin(ReadOnlyAdmin):
     list_display = ["kind", "posting_id", "cluster", "length", "analyzer_version", "indexed_at"]
     list_filter = ["kind", "cluster", "analyzer_version"]
     search_fields = ["=posting_id"]
 
 
 @admin.register(IndexTerm)
-class IndexTermAdmin(ReadOnlyIndexAdmin):
+class IndexTermAdmin(ReadOnlyAdmin):
     list_display = ["kind", "term", "posting_id", "weight"]
     list_filter = ["kind"]
     search_fields = ["=term", "=posting_id"]
@@ -134,7 +134,7 @@ class IndexTermAdmin(ReadOnlyIndexAdmin):
 
 
 @admin.register(MatchOutbox)
-class MatchOutboxAdmin(ReadOnlyIndexAdmin):
+class MatchOutboxAdmin(ReadOnlyAdmin):
     """Matching owed to published postings (done by the workers, or ``manage.py match_pending``)."""
 
     list_display = ["id", "kind", "posting_id", "status", "attempts", "created_at", "done_at", "last_error"]
@@ -181,21 +181,12 @@ class ConceptLinkAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConceptLinkChange)
-class ConceptLinkChangeAdmin(admin.ModelAdmin):
+class ConceptLinkChangeAdmin(ReadOnlyAdmin):
     """The concept layer's history (read-only; also on /matching/concepts/)."""
 
     list_display = ["at", "user", "action", "link", "before", "after"]
     list_filter = ["action"]
     readonly_fields = ["at", "user", "action", "link", "before", "after"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LearnedModel)
