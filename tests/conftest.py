@@ -222,6 +222,17 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def wait_for(predicate, timeout=60, step=0.2):
+    """Poll ``predicate()`` every ``step`` seconds until it is true (→ True) or ``timeout`` seconds pass
+    (→ False): what the real-worker tests wait on instead of sleeping a fixed time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
 def start_celery_worker(log_path, *, hostname):
     """Start a real ``celery worker --pool=solo`` on the test database and Redis, consuming TEST_QUEUE as
     ``hostname``; wait (≤ 60 s) for it to be ready and yield the process (its log at ``.log_path``), then

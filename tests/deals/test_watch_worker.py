@@ -2,7 +2,6 @@
 the admins once, however often the task runs, with one mail for the admin in the outbox."""
 
 import datetime
-import time
 
 import pytest
 from django.utils import timezone
@@ -11,17 +10,9 @@ from matching.models import Match
 from mengkeju.deals import tasks
 from mengkeju.deals.models import Escalation
 from mengkeju.notifications.models import EmailOutbox, Notification, NotificationKind
+from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(predicate, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_watch_task_escalates_once_through_the_worker(celery_worker_process, proposal, admin):

@@ -22,7 +22,7 @@ from matching.models import Match, MatchOutbox, MatchRun, MatchRunChunk
 from matching.tasks import match_outbox_flush
 from mengkeju.celery import app
 from mengkeju.postings import services as posting_services
-from tests.conftest import TEST_QUEUE, worker_round_trip
+from tests.conftest import TEST_QUEUE, wait_for, worker_round_trip
 from tests.factories import AchievementFactory, NeedFactory
 from tests.notifications.test_worker import CLOSED_PORT_BROKER, broker_at
 
@@ -50,15 +50,6 @@ def redis_down():
         finally:
             app.conf.result_backend = saved
             forget_backend()
-
-
-def wait_for(predicate, timeout=60, step=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return False
 
 
 def dairy_need(owner, **kwargs):

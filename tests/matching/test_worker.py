@@ -1,23 +1,13 @@
 """Real worker: PostgreSQL + Redis + a Celery worker process (fails instead of skipping under
 MENGKEJU_REQUIRE_SERVICES=1, through the suite's ``services`` marker)."""
 
-import time
-
 import pytest
 
 from matching import runs, services
 from matching.models import Match, MatchRun
 from mengkeju.postings import services as posting_services
+from tests.conftest import wait_for
 from tests.factories import AchievementFactory, NeedFactory
-
-
-def wait_for(predicate, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.3)
-    return False
 
 
 @pytest.mark.services

@@ -2,13 +2,11 @@
 exactly once, whatever the chunk size: each need is in one chunk, each chunk is done once, the run's
 counts add up, and the proposals are those of the same run in one process."""
 
-import time
-
 import pytest
 
 from matching import runs, services
 from matching.models import Match, MatchRun, MatchRunChunk
-from tests.conftest import TEST_QUEUE, start_celery_worker
+from tests.conftest import TEST_QUEUE, start_celery_worker, wait_for
 from tests.factories import AchievementFactory, NeedFactory
 
 
@@ -16,15 +14,6 @@ from tests.factories import AchievementFactory, NeedFactory
 def second_worker(celery_worker_process, tmp_path_factory):
     """Another worker process on the same queue as ``celery_worker_process``: two workers share the run."""
     yield from start_celery_worker(tmp_path_factory.mktemp("celery2") / "worker.log", hostname=f"{TEST_QUEUE}-2")
-
-
-def wait_for(predicate, timeout=180):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.3)
-    return False
 
 
 @pytest.mark.services
@@ -42,7 +31,7 @@ def test_two_workers_match_every_need_exactly_once_for_any_chunk_size(celery_wor
     services.index_refresh(kind="achievement")
     run = runs.match_run_start(trigger="test", chunk_size=chunk_size)
     logs = lambda: celery_worker_process.log_path.read_text()[-2000:] + second_worker.log_path.read_text()[-2000:]  # noqa: E731
-    assert wait_for(lambda: MatchRun.objects.get(pk=run.pk).status == MatchRun.Status.DONE), logs()
+    assert wait_for(lambda: MatchRun.objects.get(pk=run.pk).status == MatchRun.Status.DONE, timeout=180), logs()
     run.refresh_from_db()
     chunks = list(MatchRunChunk.objects.filter(run=run).order_by("number"))
     assert sorted(i for c in chunks for i in c.need_ids) == sorted(n.pk for n in needs)  # each need once

@@ -5,7 +5,6 @@ The worker is ``celery_worker_process`` (tests/conftest.py): a separate process 
 whose console mail backend writes each message to its log, which is how the tests see what was sent."""
 
 import contextlib
-import time
 
 import pytest
 from django.urls import reverse
@@ -14,7 +13,7 @@ from matching.models import Match, MatchStatus
 from mengkeju.celery import app
 from mengkeju.notifications.models import EmailOutbox, OutboxStatus
 from mengkeju.notifications.tasks import resend_pending_mail
-from tests.conftest import worker_round_trip
+from tests.conftest import wait_for, worker_round_trip
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -41,15 +40,6 @@ def broker_at(url: str):
 
 def log_since(worker, offset: int) -> str:
     return worker.log_path.read_text()[offset:]
-
-
-def wait_for(predicate, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def sent_to(text: str, address: str) -> int:
