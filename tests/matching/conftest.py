@@ -52,3 +52,26 @@ def indexed(corpus):
     for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
         services.index_refresh(kind=kind)
     return corpus
+
+
+@pytest.fixture
+def heating_pair(db):
+    """A need in symptom language (屋里冷、烧煤多) and the heat-pump achievement that answers it, plus five
+    unrelated achievements: (need, achievement).  Only a problem → technology link connects the two."""
+    need = NeedFactory(
+        title="牧民冬天烧煤多，屋里还冷",
+        description="冬天屋里冷，烧煤多，烟大。",
+        keywords=["冬季取暖"],
+        cluster="new-energy",
+    )
+    ach = AchievementFactory(
+        title="严寒地区超低温空气源热泵供暖机组",
+        description="超低温空气源热泵，零下三十度制热。",
+        keywords=["空气源热泵", "清洁供暖"],
+        cluster="new-energy",
+    )
+    for i in range(5):
+        AchievementFactory(
+            title=f"高铝粉煤灰提取氧化铝{i}", description="粉煤灰提铝。", keywords=["粉煤灰"], cluster="new-materials"
+        )
+    return need, ach

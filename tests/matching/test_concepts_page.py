@@ -9,7 +9,6 @@ from django.utils import translation
 from matching import knowledge, services
 from matching.models import ConceptLink, ConceptLinkChange, PostingKind
 from mengkeju.lib.textanalysis import default_analyzer
-from tests.factories import AchievementFactory, NeedFactory
 
 NOT_BROKER = ("owner", "colleague", "outsider", "researcher", "researcher_outsider")
 HEATING = {"cluster": "新能源", "problem": "屋里|取暖 冷|煤", "technology": "热泵、清洁供暖", "note": "北方冬季采暖"}
@@ -127,23 +126,8 @@ def test_the_same_relation_twice_is_refused(cast, client_for):
 
 
 @pytest.mark.django_db
-def test_a_change_on_the_page_changes_the_next_match_and_the_knowledge_version(cast, client_for):
-    need = NeedFactory(
-        title="牧民冬天烧煤多，屋里还冷",
-        description="冬天屋里冷，烧煤多，烟大。",
-        keywords=["冬季取暖"],
-        cluster="new-energy",
-    )
-    ach = AchievementFactory(
-        title="严寒地区超低温空气源热泵供暖机组",
-        description="超低温空气源热泵，零下三十度制热。",
-        keywords=["空气源热泵", "清洁供暖"],
-        cluster="new-energy",
-    )
-    for i in range(5):
-        AchievementFactory(
-            title=f"高铝粉煤灰提取氧化铝{i}", description="粉煤灰提铝。", keywords=["粉煤灰"], cluster="new-materials"
-        )
+def test_a_change_on_the_page_changes_the_next_match_and_the_knowledge_version(cast, client_for, heating_pair):
+    need, ach = heating_pair
     ConceptLink.objects.filter(technology__contains="热泵").delete()
     for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
         services.index_refresh(kind=kind)

@@ -11,7 +11,7 @@ from matching.models import LearnedModel, Match, MatchStatus, PostingKind
 from matching.ranking import rank_need
 from matching.scoring import Scorer, Side, Stats
 from mengkeju.lib.textanalysis import Analyzer, starter_synonyms
-from tests.factories import AchievementFactory, NeedFactory
+from tests.factories import NeedFactory
 
 A = Analyzer(starter_synonyms())
 
@@ -123,23 +123,8 @@ def test_only_pairs_with_evidence_above_the_threshold_are_proposed(indexed):
 
 
 @pytest.mark.django_db
-def test_an_admin_concept_link_is_used_on_the_next_match(db):
-    need = NeedFactory(
-        title="牧民冬天烧煤多，屋里还冷",
-        description="冬天屋里冷，烧煤多，烟大。",
-        keywords=["冬季取暖"],
-        cluster="new-energy",
-    )
-    ach = AchievementFactory(
-        title="严寒地区超低温空气源热泵供暖机组",
-        description="超低温空气源热泵，零下三十度制热。",
-        keywords=["空气源热泵", "清洁供暖"],
-        cluster="new-energy",
-    )
-    for i in range(5):
-        AchievementFactory(
-            title=f"高铝粉煤灰提取氧化铝{i}", description="粉煤灰提铝。", keywords=["粉煤灰"], cluster="new-materials"
-        )
+def test_an_admin_concept_link_is_used_on_the_next_match(heating_pair):
+    need, ach = heating_pair
     ConceptLinkRow.objects.all().delete()
     for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
         services.index_refresh(kind=kind)
