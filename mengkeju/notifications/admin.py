@@ -17,4 +17,4 @@ class EmailOutboxAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["to", "subject"]
     raw_id_fields = ["notification"]
-    readonly_fields = ["claimed_at", "sent_at", "last_error"]
+    readonly_fields = ["claimed_at", "sent_at", "last_error", "headers", "request_id"]

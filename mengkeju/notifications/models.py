@@ -165,6 +165,10 @@ class EmailOutbox(TimeStampedModel):
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # extra message headers, e.g. List-Unsubscribe (RFC 2369) and List-Unsubscribe-Post (RFC 8058)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    # the web request (or task) that wrote the row: the later send logs it as its request_id
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("outgoing e-mail")

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from mengkeju.core.models import User
+from mengkeju.lib.logs import request_id_var
 
 from .models import EmailOutbox, Notification, OutboxStatus, notification_kind_label, notification_text
 
@@ -83,12 +84,21 @@ def notify(
                 if not n.recipient.email:
                     continue
                 subject, body = _mail(kind, data, url, n.recipient.preferred_language, name=str(n.recipient))
-                rows.append(EmailOutbox(notification=n, to=n.recipient.email, subject=subject, body=body))
+                row = EmailOutbox(notification=n, to=n.recipient.email, subject=subject, body=body)
+                row.request_id = current_request_id()
+                rows.append(row)
             rows = EmailOutbox.objects.bulk_create(rows)
         ids = [row.pk for row in rows]
         if ids:
             transaction.on_commit(lambda: outbox_enqueue(outbox_ids=ids))
     return notifications
+
+
+def current_request_id() -> str:
+    """The id of the web request (or of the task's originating request) being served, "" outside one;
+    stored on outbox rows so that a send done later, by the re-send task, logs the request that wrote it."""
+    value = request_id_var.get()
+    return "" if value == "-" else value[:64]
 
 
 def outbox_enqueue(*, outbox_ids: list[int]) -> int:
@@ -127,25 +137,35 @@ def _claim(outbox_id: int) -> bool:
 def outbox_send(*, outbox_id: int) -> bool:
     """Send one row if nobody else has (or is doing it). True when this call sent it.
 
-    The mail goes out outside any transaction; only the claim and the result are written."""
+    The mail goes out outside any transaction; only the claim and the result are written.  The row's
+    ``headers`` go on the message; its ``request_id`` is the ``request_id`` of the log records written
+    while it is sent (when the sender has none of its own: the re-send task, a command).
+    Raises whatever the mail backend raised, after recording it on the row."""
     if not _claim(outbox_id):
         return False
     row = EmailOutbox.objects.get(pk=outbox_id)
+    token = request_id_var.set(row.request_id) if row.request_id and request_id_var.get() == "-" else None
     try:
-        EmailMessage(subject=row.subject, body=row.body, to=[row.to]).send()
-    except Exception as exc:  # an SMTP problem of any kind: recorded on the row, tried again later
-        failed = row.attempts >= MAX_ATTEMPTS
-        EmailOutbox.objects.filter(pk=outbox_id, status=OutboxStatus.SENDING).update(
-            status=OutboxStatus.FAILED if failed else OutboxStatus.PENDING,
-            last_error=f"{type(exc).__name__}: {exc}"[:1000],
-            claimed_at=None,
-            updated_at=timezone.now(),
+        try:
+            EmailMessage(subject=row.subject, body=row.body, to=[row.to], headers=row.headers or None).send()
+        except Exception as exc:  # an SMTP problem of any kind: recorded on the row, tried again later
+            failed = row.attempts >= MAX_ATTEMPTS
+            EmailOutbox.objects.filter(pk=outbox_id, status=OutboxStatus.SENDING).update(
+                status=OutboxStatus.FAILED if failed else OutboxStatus.PENDING,
+                last_error=f"{type(exc).__name__}: {exc}"[:1000],
+                claimed_at=None,
+                updated_at=timezone.now(),
+            )
+            logger.warning("e-mail %s not sent (attempt %s): %s", outbox_id, row.attempts, type(exc).__name__)
+            raise
+        now = timezone.now()
+        EmailOutbox.objects.filter(pk=outbox_id).update(
+            status=OutboxStatus.SENT, sent_at=now, last_error="", updated_at=now
         )
-        raise
-    now = timezone.now()
-    EmailOutbox.objects.filter(pk=outbox_id).update(
-        status=OutboxStatus.SENT, sent_at=now, last_error="", updated_at=now
-    )
+        logger.info("e-mail %s sent", outbox_id)
+    finally:
+        if token is not None:
+            request_id_var.reset(token)
     return True
 
 

@@ -191,6 +191,21 @@ def _absolute(url: str) -> str:
     return settings.SITE_URL.rstrip("/") + url
 
 
+def unsubscribe_url(saved_search: SavedSearch) -> str:
+    """The absolute one-click unsubscribe address of a saved search's digest (signed, no login needed)."""
+    return _absolute(reverse("savedsearches:unsubscribe", args=[unsubscribe_token(saved_search)]))
+
+
+def unsubscribe_headers(saved_search: SavedSearch) -> dict[str, str]:
+    """The digest's list headers: ``List-Unsubscribe`` (RFC 2369) with the signed address, and
+    ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058), so that mail clients offer their
+    own unsubscribe button and send a POST to that address (the view answers it without a login)."""
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url(saved_search)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
 def _digest_mail(saved_search: SavedSearch, postings: list[Posting], total: int) -> tuple[str, str]:
     with translation.override(user_language(saved_search.user)):
         subject = _("[Mengkeju] %(count)d new for your saved search “%(name)s”") % {
@@ -210,8 +225,7 @@ def _digest_mail(saved_search: SavedSearch, postings: list[Posting], total: int)
             "",
             _("All results: %(url)s") % {"url": _absolute(saved_search_url(saved_search))},
             _("Your saved searches: %(url)s") % {"url": _absolute(reverse("savedsearches:list"))},
-            _("Stop this alert (no login needed): %(url)s")
-            % {"url": _absolute(reverse("savedsearches:unsubscribe", args=[unsubscribe_token(saved_search)]))},
+            _("Stop this alert (no login needed): %(url)s") % {"url": unsubscribe_url(saved_search)},
             "",
             _("— Mengkeju technology transfer platform"),
         ]
@@ -222,7 +236,7 @@ def saved_search_digest(*, saved_search_id: int, now: datetime.datetime | None =
     """Send the digest of one saved search if it is due and has something new; returns the number of
     postings sent (0 when not due, switched off, or nothing new)."""
     from mengkeju.notifications.models import EmailOutbox, NotificationKind
-    from mengkeju.notifications.services import notify, outbox_enqueue
+    from mengkeju.notifications.services import current_request_id, notify, outbox_enqueue
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -256,7 +270,13 @@ def saved_search_digest(*, saved_search_id: int, now: datetime.datetime | None =
         )
         if saved_search.user.email:
             subject, body = _digest_mail(saved_search, listed, len(ids))
-            row = EmailOutbox.objects.create(to=saved_search.user.email, subject=subject[:200], body=body)
+            row = EmailOutbox.objects.create(
+                to=saved_search.user.email,
+                subject=subject[:200],
+                body=body,
+                headers=unsubscribe_headers(saved_search),
+                request_id=current_request_id(),
+            )
             transaction.on_commit(lambda: outbox_enqueue(outbox_ids=[row.pk]))
     return len(ids)
 

@@ -100,6 +100,26 @@ def test_approval_succeeds_when_the_broker_is_down(
     assert set(rows.values_list("status", flat=True)) == {OutboxStatus.SENT}
 
 
+def test_a_mail_sent_later_logs_the_request_that_wrote_it(owner, caplog):
+    """The re-send task has no request of its own: its log records carry the id of the web request whose
+    decision wrote the row, so one grep follows a decision to its e-mail."""
+    from mengkeju.lib.logs import request_id_var
+
+    token = request_id_var.set("req-4f2a")
+    try:
+        services.notify(recipients=[owner], kind=NotificationKind.MATCH_APPROVED, data={}, url="/x/")
+    finally:
+        request_id_var.reset(token)
+    row = EmailOutbox.objects.get(to=owner.email)
+    assert row.request_id == "req-4f2a"
+    age(row, 5)
+    with caplog.at_level("INFO", logger="mengkeju.notifications.services"):
+        assert services.outbox_resend_pending() == 1
+    [record] = [r for r in caplog.records if r.getMessage() == f"e-mail {row.pk} sent"]
+    assert record.request_id == "req-4f2a"
+    assert request_id_var.get() == "-"  # restored after the send
+
+
 def test_users_without_address_get_the_notification_only(owner):
     owner.email = ""
     owner.save()

@@ -251,6 +251,42 @@ def test_rfc_8058_one_click_post_unsubscribes(alert, client_for, anonymous):
     assert response.status_code == 200 and not alert.active
 
 
+def test_the_digest_mail_carries_list_unsubscribe_headers_that_a_mail_program_can_post_to(
+    alert, outsider, org_a, settings
+):
+    """RFC 2369 / RFC 8058: the digest's headers name the signed address; a mail program's one-click POST
+    to exactly that address, without cookie or CSRF token, stops the alert."""
+    settings.SITE_URL = "https://mengkeju.example.org"
+    need(org_a, "颗粒硅提纯", at(0, 2))
+    digests(at(1, -1))
+    [row] = EmailOutbox.objects.filter(to=outsider.email)
+    from mengkeju.notifications.services import outbox_send
+
+    mail.outbox.clear()
+    outbox_send(outbox_id=row.pk)
+    [message] = [m for m in mail.outbox if m.to == [outsider.email]]
+    headers = message.message()
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    pattern = r"<(https://mengkeju\.example\.org(/searches/unsubscribe/\S+/))>"
+    address = re.fullmatch(pattern, headers["List-Unsubscribe"])
+    assert address, headers["List-Unsubscribe"]
+    assert address.group(1) in message.body  # the same link as the one in the text
+    response = Client(enforce_csrf_checks=True).post(address.group(2), {"List-Unsubscribe": "One-Click"})
+    alert.refresh_from_db()
+    assert response.status_code == 200 and not alert.active
+
+
+def test_notification_mail_has_no_list_headers(outsider):
+    """Only the digest is a list one can leave; a notification of a decision is not."""
+    from mengkeju.notifications.services import notify, outbox_send
+
+    notify(recipients=[outsider], kind=NotificationKind.MATCH_APPROVED, data={"need": "需", "achievement": "成"})
+    row = EmailOutbox.objects.get(to=outsider.email)
+    mail.outbox.clear()
+    outbox_send(outbox_id=row.pk)
+    assert "List-Unsubscribe" not in mail.outbox[0].message()
+
+
 def test_unsubscribe_page_in_english(alert):
     client = Client()
     client.cookies["django_language"] = "en"
