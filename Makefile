@@ -67,23 +67,38 @@ format: install
 	$(BIN)/ruff format .
 
 # pytest exits 5 when it collected no tests; like any non-zero status that fails the target.
-# The SQLite pass leaves out the `postgres` and `services` tests; they run in the PostgreSQL pass,
-# which runs the whole suite.  With MENGKEJU_REQUIRE_SERVICES=1 a missing service is a failure.
+# The SQLite pass is the embedded default (no DATABASE_URL, no REDIS_URL: tasks in process, local-memory
+# cache) and leaves out the `postgres` and `services` tests.  With DATABASE_URL=postgres://... the
+# PostgreSQL pass runs at the same time (the two share nothing: other database, no Redis for the SQLite
+# pass): every test except the browser journeys that need no service, which the SQLite pass has driven
+# through chromium already; the `services` journeys (PostgreSQL, Redis, real workers, chromium) run there.
+# The SQLite pass's output follows the PostgreSQL pass's (also in var/test-sqlite.log).
+# With MENGKEJU_REQUIRE_SERVICES=1 a missing service is a failure.
+SQLITE_PASS = env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -m "not postgres and not services" $(PYTEST_ARGS)
+PG_PASS = $(BIN)/pytest -m "not browser or services" $(PYTEST_ARGS)
+
 test: lint messages
-	env -u DATABASE_URL $(BIN)/pytest -m "not postgres and not services" $(PYTEST_ARGS)
 	@if [[ "$${DATABASE_URL:-}" == postgres* || "$${DATABASE_URL:-}" == pgsql* ]]; then \
-		echo "== PostgreSQL pass: $${DATABASE_URL}"; \
-		$(BIN)/pytest $(PYTEST_ARGS); \
+		mkdir -p var; \
+		echo "== SQLite pass in the background (var/test-sqlite.log), PostgreSQL pass: $${DATABASE_URL}"; \
+		start=$$SECONDS; \
+		$(SQLITE_PASS) > var/test-sqlite.log 2>&1 & sqlite_pid=$$!; \
+		pg_status=0; $(PG_PASS) || pg_status=$$?; \
+		sqlite_status=0; wait $$sqlite_pid || sqlite_status=$$?; \
+		echo "== SQLite pass (var/test-sqlite.log)"; cat var/test-sqlite.log; \
+		echo "== both passes: $$((SECONDS - start)) s; PostgreSQL pass exit $$pg_status, SQLite pass exit $$sqlite_status"; \
+		[[ $$pg_status == 0 && $$sqlite_status == 0 ]]; \
 	elif [[ "$${MENGKEJU_REQUIRE_SERVICES:-}" == 1 ]]; then \
 		echo "MENGKEJU_REQUIRE_SERVICES=1 but DATABASE_URL does not point at PostgreSQL: '$${DATABASE_URL:-}'" >&2; \
 		exit 1; \
 	else \
+		$(SQLITE_PASS); \
 		echo "== PostgreSQL pass skipped: set DATABASE_URL=postgres://... to run it"; \
 	fi
 
 # The SQLite pass alone (what .ci/run also runs in a clone with nothing beside it).
 test-sqlite: messages
-	env -u DATABASE_URL $(BIN)/pytest -m "not postgres and not services" $(PYTEST_ARGS)
+	$(SQLITE_PASS)
 
 # Mutation testing of the rule modules ([tool.mutmut] in pyproject.toml; docs/testing.md): a fresh run,
 # at low priority, then the survivors and the score (killed + timeouts over all mutants).
