@@ -5,8 +5,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Count
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from achievements.models import Achievement
@@ -19,17 +20,31 @@ from needs.models import TechnicalNeed
 pytestmark = pytest.mark.django_db
 
 PUBLISHED = PostingStatus.PUBLISHED
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"  # as tests/conftest.py sets for each test
 
 
 def _counts():
     return {model: model.objects.count() for model in (TechnicalNeed, Achievement, Organization, User, IndustryCluster)}
 
 
+@pytest.fixture(scope="module")
+def demo_loaded(django_db_setup, django_db_blocker):
+    """Load the demo once for the module, inside a transaction rolled back after its last test; each
+    test runs in a savepoint of it (the ``db`` fixture), so what a test changes is undone after it."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=[FAST_HASHER]):
+        outer = transaction.atomic()
+        outer.__enter__()
+        out = StringIO()
+        call_command("load_demo", stdout=out)
+    yield out.getvalue()
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def demo():
-    out = StringIO()
-    call_command("load_demo", stdout=out)
-    return out.getvalue()
+def demo(demo_loaded, db):
+    return demo_loaded
 
 
 def test_loads_enough_published_postings_across_all_clusters(demo):
