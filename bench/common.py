@@ -35,8 +35,9 @@ MATURITY_ZH = {"lab": "实验室", "bench": "小试", "pilot": "中试", "indust
 
 def django_on_throwaway_db(*, verbosity: int = 0, keepdb: bool = False, keep_name: str = "keep") -> str:
     """Set Django up and switch to a fresh test database; returns the backend's vendor. With ``keepdb``
-    the database (``test_<name>``, or /tmp/mengkeju-bench-<keep_name>-<checkout>.sqlite3) is kept and reused
-    next time."""
+    the database (``test_<name>_<keep_name>`` on the server of ``DATABASE_URL``, or
+    /tmp/mengkeju-bench-<keep_name>-<checkout>.sqlite3) is kept and reused next time; without it the
+    database is this process's own (``test_<name>_<pid>``), so benchmarks can run side by side."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mengkeju.settings")
     os.environ.setdefault("DB_CONN_MAX_AGE", "0")
@@ -53,6 +54,9 @@ def django_on_throwaway_db(*, verbosity: int = 0, keepdb: bool = False, keep_nam
         # a kept file is this checkout's own (several checkouts may run benchmarks on one machine)
         name = f"{keep_name}-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:8]}" if keepdb else os.getpid()
         db.setdefault("TEST", {})["NAME"] = str(Path("/tmp") / f"mengkeju-bench-{name}.sqlite3")
+    else:
+        suffix = keep_name.replace("-", "_") if keepdb else os.getpid()
+        db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_{suffix}"
     old = setup_databases(
         verbosity=verbosity, interactive=False, keepdb=keepdb, aliases={"default"}, serialized_aliases=set()
     )

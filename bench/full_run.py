@@ -102,7 +102,8 @@ def main():
     args = parser.parse_args()
     if not os.environ.get("REDIS_URL"):
         sys.exit("REDIS_URL is needed (the workers take their tasks from Redis)")
-    vendor = django_on_throwaway_db(keepdb=args.keepdb)
+    # the same kept database as bench/incremental.py at this size: its achievements (same seed) are reused
+    vendor = django_on_throwaway_db(keepdb=args.keepdb, keep_name=f"keep-{args.achievements}")
     if vendor != "postgresql":
         sys.exit("DATABASE_URL must name a PostgreSQL server (worker processes share the database)")
     from django.db import connection

@@ -5,7 +5,7 @@
 # (default redis://127.0.0.1:6379/0). Each script measures its baseline in the same run and writes its
 # figures to bench/results/<script>.json. Each size on each backend keeps its own database (--keepdb), so a
 # second run skips the loading (the full run reuses the achievements of the same size). Several hours for
-# all sizes; the kept databases (test_bench_<n>, /tmp/mengkeju-bench-keep-<n>.sqlite3) can be dropped after.
+# all sizes; the kept databases (test_bench_keep_<n>, /tmp/mengkeju-bench-keep-<n>-<checkout>.sqlite3) can be dropped after.
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PY:-../.venv/bin/python}

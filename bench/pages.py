@@ -141,7 +141,7 @@ def main():
 
     # the server must sign sessions with the key the benchmark signs its session cookies with
     os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
-    vendor = django_on_throwaway_db(keepdb=args.keepdb)
+    vendor = django_on_throwaway_db(keepdb=args.keepdb, keep_name=f"pages-{args.n}")
     from django.conf import settings
     from django.db import connection
 
