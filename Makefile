@@ -83,6 +83,7 @@ test: lint messages
 		echo "== SQLite pass in the background (var/test-sqlite.log), PostgreSQL pass: $${DATABASE_URL}"; \
 		start=$$SECONDS; \
 		$(SQLITE_PASS) > var/test-sqlite.log 2>&1 & sqlite_pid=$$!; \
+		trap 'kill $$sqlite_pid 2>/dev/null || true' EXIT; \
 		pg_status=0; $(PG_PASS) || pg_status=$$?; \
 		sqlite_status=0; wait $$sqlite_pid || sqlite_status=$$?; \
 		echo "== SQLite pass (var/test-sqlite.log)"; cat var/test-sqlite.log; \
@@ -96,7 +97,7 @@ test: lint messages
 		echo "== PostgreSQL pass skipped: set DATABASE_URL=postgres://... to run it"; \
 	fi
 
-# The SQLite pass alone (what .ci/run also runs in a clone with nothing beside it).
+# The SQLite pass alone, in the foreground.
 test-sqlite: messages
 	$(SQLITE_PASS)
 
