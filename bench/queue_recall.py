@@ -17,7 +17,8 @@ In memory, both labeled sets (``data/eval/dev``, ``data/eval/dev-v2``), nothing 
    the lexical score carried by specific evidence words, the largest single evidence contribution, the term
    and bigram parts, the reciprocal rank (the need's rank among the needs that have the achievement as a
    candidate, as in k-reciprocal re-ranking: Zhong et al., CVPR 2017) — and for non-linear models
-   (gradient boosting, random forest; scikit-learn) on those features. Each row: the best threshold whose
+   (gradient boosting, random forest; scikit-learn) on those features; and the plain BM25 rank of the pair
+   (rank fusion with the baseline). Each row: the best threshold whose
    worst precision is ≥ 0.5 and the worst recall there.
 4. ``--ranking``: the ranking itself changed — pseudo-relevance feedback from more achievements, more or
    heavier feedback words, a larger bigram share, corpus associations in the score — each with the
@@ -126,6 +127,22 @@ def reciprocal(results: dict) -> dict:
     return out
 
 
+def plain_bm25(analyzer) -> dict:
+    """(set, need, achievement) → [1 / rank, score / best score] of plain BM25 on the same tokens (rank fusion)."""
+    from matching.evaluation import baseline_tokens, read_jsonl
+    from matching.scoring import bm25_baseline_rank
+
+    out = {}
+    for name, path in SETS.items():
+        docs = {a["external_id"]: baseline_tokens(analyzer, a) for a in read_jsonl(path / "achievements.jsonl")}
+        for need in read_jsonl(path / "needs.jsonl"):
+            ranked = bm25_baseline_rank(baseline_tokens(analyzer, need), docs, top_k=len(docs))
+            top = ranked[0][1] if ranked else 1.0
+            for i, (key, score) in enumerate(ranked):
+                out[(name, need["external_id"], key)] = [1.0 / (i + 1), score / top]
+    return out
+
+
 def rows(results: dict, extra) -> dict:
     out = {}
     for name, r in results.items():
@@ -228,13 +245,15 @@ def best_operating_point(results: dict, data: dict, make, thresholds=(0.05, 0.07
     return best
 
 
-def variants(results: dict) -> None:
+def variants(results: dict, analyzer) -> None:
     recip = reciprocal(results)
+    bm25 = plain_bm25(analyzer)
     feats = {
         "the shipped ten features": lambda name, need, s: [],
         "+ evidence share, largest evidence, term and bigram parts": lambda name, need, s: evidence_parts(s),
         "+ reciprocal rank": lambda name, need, s: [recip[(name, need, s.key)]],
         "+ both": lambda name, need, s: evidence_parts(s) + [recip[(name, need, s.key)]],
+        "+ plain BM25 rank and relative score": lambda name, need, s: bm25.get((name, need, s.key), [0.0, 0.0]),
     }
     print("\n## Calibrators out of sample: best threshold with worst precision ≥ 0.5")
     print(
@@ -347,7 +366,7 @@ def main():
     neutral = {n: evaluate_in_memory(p, analyzer=analyzer, calibrator=NEUTRAL) for n, p in SETS.items()}
     sweep(neutral, "the shipped features")
     if args.variants:
-        variants(neutral)
+        variants(neutral, analyzer)
     if args.ranking:
         ranking_changes(analyzer)
     if args.gated:
