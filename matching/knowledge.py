@@ -3,6 +3,8 @@
 * ``concept_layer()`` — the active ``ConceptLink`` rows as a ``matching.concepts.ConceptLayer``;
 * ``generic_words()`` — the documented general list plus the active ``LearnedModel`` of kind ``generic``
   (recognised from the data at the start of each full run, ``matching.learning.generic_refresh``);
+* ``associations()`` — the active ``LearnedModel`` of kind ``associations`` (corpus term associations, used
+  only when ``settings.MATCHING_ASSOCIATIONS`` is on), else None;
 * ``calibrator()`` — the active ``LearnedModel`` of kind ``calibration``, else the calibration shipped with
   the code (``matching/data/calibration.json``).
 
@@ -76,6 +78,25 @@ def generic_words() -> frozenset[str]:
         version,
         lambda: general_words() | frozenset((row[2] or {}).get("words", ())) if row else general_words(),
     )
+
+
+def associations():
+    """The active corpus term associations (``matching.associations.Associations``) when the matcher is set
+    to use them (``settings.MATCHING_ASSOCIATIONS``) and one is active; else None."""
+    from django.conf import settings
+
+    if not getattr(settings, "MATCHING_ASSOCIATIONS", False):
+        return None
+    row = _active(LearnedModel.Kind.ASSOCIATIONS)
+    if not row:
+        return None
+
+    def build():
+        from .associations import Associations
+
+        return Associations.from_params(row[2] or {}, version=row[1]) or None
+
+    return _cached("associations", row[:2], build)
 
 
 def calibrator() -> Calibrator:

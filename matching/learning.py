@@ -6,6 +6,9 @@
   (approved = 1, rejected = 0, the features stored in each match's ``components`` when it was proposed),
   5-fold cross-validated against the active calibration; saved as a new version, activated only when
   asked (``manage.py learn_matching --activate``) or by an admin;
+* ``associations_refresh(...)`` — the corpus term associations (``matching.associations``: PPMI + SVD over
+  the whole words of every indexed posting of both sides) learned again and saved as a new version
+  (``manage.py learn_associations``; weekly beat entry when ``MATCHING_ASSOCIATIONS`` is on);
 * ``learned_model_activate(model=...)`` / ``calibration_use_shipped()`` — the admin switch: make a version
   active (roll back to an older one), or fall back to the calibration shipped with the code.
 """
@@ -34,6 +37,7 @@ from .models import (
 
 MIN_DECISIONS = 20
 KEEP_GENERIC_VERSIONS = 10
+KEEP_ASSOCIATION_VERSIONS = 5
 
 
 def generic_refresh() -> LearnedModel | None:
@@ -171,3 +175,41 @@ def calibration_use_shipped() -> None:
     LearnedModel.objects.filter(kind=LearnedModel.Kind.CALIBRATION, active=True).update(
         active=False, updated_at=timezone.now()
     )
+
+
+def associations_refresh(*, activate: bool = False, note: str = "", **learn_options) -> LearnedModel:
+    """Learn the corpus term associations again (``matching.associations.learn``) from the whole words of
+    every indexed posting — needs and achievements, including imported background abstracts — with the
+    active generic words excluded, and save them as a new ``LearnedModel`` version (kind ``associations``;
+    ``metrics``: postings, vocabulary, words with associations, seconds). ``activate``: make it the active
+    version (the matcher uses the active one only when ``settings.MATCHING_ASSOCIATIONS`` is on). Keeps the
+    last ``KEEP_ASSOCIATION_VERSIONS`` inactive versions for roll-back. An empty index gives an empty model.
+    ``learn_options``: passed to ``learn`` (``min_df``, ``max_df_share``, … — the module's defaults otherwise)."""
+    import time
+
+    from . import knowledge
+    from .associations import ALGORITHM, learn
+
+    started = time.perf_counter()
+    generic = knowledge.generic_words()
+    documents = (
+        (features or {}).get("words") or ()
+        for features in IndexedPosting.objects.order_by("pk").values_list("features", flat=True).iterator(2000)
+    )
+    learned = learn(documents, is_word=lambda w: len(w) >= 2 and w not in generic, **learn_options)
+    metrics = {**learned.info, "seconds": round(time.perf_counter() - started, 1)}
+    with transaction.atomic():
+        if activate:
+            LearnedModel.objects.filter(kind=LearnedModel.Kind.ASSOCIATIONS, active=True).update(active=False)
+        model = LearnedModel.objects.create(
+            kind=LearnedModel.Kind.ASSOCIATIONS,
+            version=f"{ALGORITHM}-{timezone.now():%Y%m%d-%H%M%S-%f}",
+            params=learned.to_params(),
+            metrics=metrics,
+            active=activate,
+            note=note or f"{metrics.get('words_with_associations', 0)} words with associations",
+        )
+        old = LearnedModel.objects.filter(kind=LearnedModel.Kind.ASSOCIATIONS, active=False).exclude(pk=model.pk)
+        old = old.order_by("-created_at", "-id").values_list("pk", flat=True)
+        LearnedModel.objects.filter(pk__in=list(old[KEEP_ASSOCIATION_VERSIONS:])).delete()
+    return model

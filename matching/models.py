@@ -433,12 +433,13 @@ class ConceptLinkChange(models.Model):
 
 class LearnedModel(TimeStampedModel):
     """A versioned model the matcher learned: the calibration (score → probability a broker approves, with
-    the proposal threshold) or the generic words recognised from the data. One of each kind is active;
-    activating an older one rolls back."""
+    the proposal threshold), the generic words recognised from the data or the corpus term associations
+    (``matching.associations``). One of each kind is active; activating an older one rolls back."""
 
     class Kind(models.TextChoices):
         CALIBRATION = "calibration", _("Calibration and re-ranking weights")
         GENERIC = "generic", _("Generic words recognised from the data")
+        ASSOCIATIONS = "associations", _("Term associations learned from the corpus")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     version = models.CharField(_("version"), max_length=60)

@@ -36,6 +36,17 @@ class Options:
 DEFAULT_OPTIONS = Options()
 
 
+def association_terms(scorer: Scorer, side: Side, expanded: dict, links: dict | None, associations) -> dict | None:
+    """The words associated in the corpus (``associations``: ``matching.associations.Associations`` or None)
+    with the need's own specific words — whole words of the need, not synonyms, not generic — that the query
+    does not have yet: word → (weight, {"source", "similarity"}) for ``Scorer.query(associations=...)``."""
+    if not associations:
+        return None
+    own = {t: w for t, (w, source) in expanded.items() if source is None and t in side.words}
+    own = {t: w for t, w in own.items() if scorer.is_evidence_word(t)}
+    return associations.expansion(own, skip=[*expanded, *(links or {})])
+
+
 def _order(scored: list[tuple[float, Side]]) -> list[tuple[float, Side]]:
     return sorted(scored, key=lambda item: (-item[0], str(item[1].key)))
 
@@ -62,11 +73,7 @@ def rank_need(
     ``more(feedback words → weights)`` may bring more candidates for the feedback words (the database's
     retrieval); ``df_lookup(words)`` gives document frequencies the scorer's statistics lack."""
     links = links if options.links else None
-    assoc = None
-    if options.associations and associations:
-        own = {t: w for t, (w, source) in expanded.items() if source is None and t in side.words}
-        own = {t: w for t, w in own.items() if scorer.is_evidence_word(t)}
-        assoc = associations.expansion(own, skip=[*expanded, *(links or {})])
+    assoc = association_terms(scorer, side, expanded, links, associations) if options.associations else None
     q = scorer.query(side, expanded, links=links, associations=assoc)
     first = _order([(s, d) for d in docs if (s := scorer.score_only(q, d)) > 0])
     if options.feedback and first:

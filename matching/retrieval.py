@@ -33,7 +33,7 @@ from .models import (
     MatchStatus,
     PostingKind,
 )
-from .ranking import CALIBRATED, DEFAULT_OPTIONS, Options, rank_need
+from .ranking import CALIBRATED, DEFAULT_OPTIONS, Options, association_terms, rank_need
 from .scoring import ALGORITHM_VERSION, Query, Scored, Scorer, Side, Stats
 from .side_cache import load_sides
 
@@ -174,6 +174,11 @@ def rank_for(
         return []
     own = side_from_features(posting_id, own_features)  # read once: the side and (need) its text
     layer = knowledge.concept_layer(analyzer)
+    associations = knowledge.associations()  # None unless settings.MATCHING_ASSOCIATIONS and a model is active
+    if associations:
+        from dataclasses import replace
+
+        options = replace(options, associations=True)
     ach_stats = side_stats(PostingKind.ACHIEVEMENT)
     if kind == PostingKind.NEED:
         expanded = analyzer.expand(own.terms)
@@ -181,6 +186,9 @@ def rank_for(
         text = own_features.get("text", "")
         links = layer.expansion(text=text, cluster=own.cluster) if options.links else {}
         link_terms = {t: (w, None) for t, (w, _info) in links.items() if t not in expanded}
+        if options.associations:  # corpus associations: their document frequencies, and retrieval for them
+            assoc = association_terms(_scorer(_stats_for(ach_stats, {})), own, expanded, links, associations) or {}
+            link_terms.update({t: (w, None) for t, (w, _info) in assoc.items() if t not in expanded})
         df = _df_of(PostingKind.ACHIEVEMENT, {**expanded, **link_terms}, grams)
         weights = _retrieval_weights({**expanded, **link_terms}, grams, ach_stats, df)
         candidates = load_sides(
@@ -200,6 +208,7 @@ def rank_for(
             [candidates[k] for k in sorted(candidates)],
             calibrator=cal,
             links=links,
+            associations=associations,
             options=options,
             more=more,
             df_lookup=lambda words: document_frequencies(PostingKind.ACHIEVEMENT, words),
@@ -218,20 +227,23 @@ def rank_for(
         "posting_id", "features"
     )
     queries = {}
+    # knows the generic words: which need words may bring associations
+    pre = _scorer(_stats_for(ach_stats, {})) if options.associations else None
     for need_id, features in sorted(rows):
         side = side_from_features(need_id, features)
         exp = analyzer.expand(side.terms)
         side.grams = analyzer.expand_grams(side.grams, exp)
         links = layer.expansion(text=features.get("text", ""), cluster=side.cluster) if options.links else {}
-        queries[need_id] = (side, exp, links)
+        assoc = association_terms(pre, side, exp, links, associations) if options.associations else None
+        queries[need_id] = (side, exp, links, assoc or {})
     # one look-up of the achievement-side document frequencies for all candidate needs
-    terms = {t for _side, exp, links in queries.values() for t in [*exp, *links]}
-    terms |= {GRAM_PREFIX + g for side, _exp, _l in queries.values() for g in side.grams}
+    terms = {t for _side, exp, links, assoc in queries.values() for t in [*exp, *links, *assoc]}
+    terms |= {GRAM_PREFIX + g for side, *_rest in queries.values() for g in side.grams}
     scorer = _scorer(_stats_for(ach_stats, document_frequencies(PostingKind.ACHIEVEMENT, terms)))
     best = _best_known(list(queries))
     results = []
-    for need_id, (side, exp, links) in queries.items():
-        s = scorer.score(scorer.query(side, exp, links=links), own)
+    for need_id, (side, exp, links, assoc) in queries.items():
+        s = scorer.score(scorer.query(side, exp, links=links, associations=assoc), own)
         if s.score <= 0:
             continue
         _calibrate_alone(s, best.get(need_id, (0.0, 0)), cal)
@@ -266,8 +278,15 @@ def pair_score(*, need_id: int, achievement_id: int) -> Scored | None:
     ).get("text", "")
     links = knowledge.concept_layer(analyzer).expansion(text=text, cluster=need.cluster)
     stats = side_stats(PostingKind.ACHIEVEMENT)
-    scorer = _scorer(_stats_for(stats, _df_of(PostingKind.ACHIEVEMENT, {**expanded, **links}, need.grams)))
-    scored = scorer.score(scorer.query(need, expanded, links=links), achievement)
+    associations = knowledge.associations()
+    assoc = (
+        (association_terms(_scorer(_stats_for(stats, {})), need, expanded, links, associations) or {})
+        if associations
+        else {}
+    )
+    terms = {**expanded, **links, **assoc}
+    scorer = _scorer(_stats_for(stats, _df_of(PostingKind.ACHIEVEMENT, terms, need.grams)))
+    scored = scorer.score(scorer.query(need, expanded, links=links, associations=assoc), achievement)
     _calibrate_alone(scored, _best_known([need_id]).get(need_id, (0.0, 0)), knowledge.calibrator())
     scored.score = scored.components["probability"]
     return scored

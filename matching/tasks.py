@@ -92,3 +92,14 @@ def match_full_nightly() -> int:
 def match_runs_fail_stalled() -> list[int]:
     """Beat entry, every 5 minutes (``manage.py fail_stalled_runs``): fail runs without progress."""
     return runs.match_runs_fail_stalled()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def associations_learn() -> str:
+    """Beat entry, weekly, only when ``settings.MATCHING_ASSOCIATIONS`` is on (``manage.py learn_associations
+    --activate``): learn the corpus term associations again from the index and make them active. Within the
+    global task time limit (a few seconds for a few thousand postings); a corpus too large for it is learned
+    with the command."""
+    from . import learning
+
+    return learning.associations_refresh(activate=True, note="beat").version

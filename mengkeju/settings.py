@@ -297,6 +297,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=8),
     },
 }
+# Corpus term associations (matching.associations, PPMI + SVD): measured and off by default (docs/matching.md,
+# "Ablations"). On: the matcher adds the active learned associations to each need's query, and a weekly beat
+# entry learns them again from the index (python manage.py learn_associations --activate does the same).
+MATCHING_ASSOCIATIONS = env_bool("MATCHING_ASSOCIATIONS", False)
+if MATCHING_ASSOCIATIONS:
+    CELERY_BEAT_SCHEDULE["learn-associations"] = {  # python manage.py learn_associations --activate
+        "task": "matching.tasks.associations_learn",
+        "schedule": crontab(minute=0, hour=3, day_of_week=0),
+    }
 # Full runs: needs per chunk task, and how long a run may go without progress before it is failed.
 MATCHING_CHUNK_SIZE = env_int("MATCHING_CHUNK_SIZE", 200, minimum=1)
 MATCHING_RUN_STALL_SECONDS = env_int("MATCHING_RUN_STALL_SECONDS", 900, minimum=60)

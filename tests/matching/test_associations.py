@@ -61,3 +61,78 @@ def test_association_evidence_reads_as_a_plain_sentence():
         assert "语料关联：驱虫 ≈ 虫卵" in plain_explanation(explanation)
     with translation.override("en"):
         assert "Used together in the platform's postings: 驱虫 ≈ 虫卵" in plain_explanation(explanation)
+
+
+# -- learned from the platform's index, versioned, and used by the matcher only when switched on -------------
+
+
+def _platform_corpus():
+    from tests.factories import AchievementFactory, NeedFactory
+
+    heating, roads = ["热泵", "保温", "供暖", "墙体"], ["沥青", "冻融", "路面", "裂缝"]
+    for _ in range(3):
+        for words, cluster in ((heating, "new-energy"), (roads, "equipment")):
+            AchievementFactory(title="".join(words), description="，".join(words), keywords=words, cluster=cluster)
+    need = NeedFactory(
+        title="沙棘饮料放久起絮", description="沙棘饮料放久了起絮。", keywords=["沙棘"], cluster="agri-food"
+    )
+    ach = AchievementFactory(
+        title="浆果清汁超滤技术", description="浆果清汁超滤。", keywords=["超滤"], cluster="agri-food"
+    )
+    return need, ach
+
+
+@pytest.mark.django_db
+def test_learn_associations_saves_a_version_from_the_index_and_activates_it_when_asked(settings):
+    from django.core.management import call_command
+
+    from matching import knowledge, learning, services
+    from matching.models import LearnedModel, PostingKind
+
+    _platform_corpus()
+    for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
+        services.index_refresh(kind=kind)
+    small = {"min_df": 2, "max_df_share": 1.0, "dimensions": 4, "min_similarity": 0.5}
+    saved = learning.associations_refresh(**small)
+    assert not saved.active and saved.kind == LearnedModel.Kind.ASSOCIATIONS
+    assert saved.metrics["postings"] == 8
+    near = dict(map(tuple, saved.params["neighbours"]["热泵"]))
+    assert "保温" in near and "沥青" not in near
+    active = learning.associations_refresh(activate=True, **small)
+    assert list(LearnedModel.objects.filter(kind=LearnedModel.Kind.ASSOCIATIONS, active=True)) == [active]
+    # off by default: the matcher does not read them, and the weekly beat entry does not exist
+    knowledge.knowledge_reset()
+    assert settings.MATCHING_ASSOCIATIONS is False and knowledge.associations() is None
+    assert "learn-associations" not in settings.CELERY_BEAT_SCHEDULE
+    settings.MATCHING_ASSOCIATIONS = True
+    assert dict(knowledge.associations().neighbours["热泵"])["保温"] > 0.5
+    # the command does the same with the module's defaults (this corpus is too small for them: empty, no error)
+    call_command("learn_associations")
+    assert LearnedModel.objects.filter(kind=LearnedModel.Kind.ASSOCIATIONS).count() == 3
+
+
+@pytest.mark.django_db
+def test_the_matcher_adds_the_active_associations_only_when_switched_on(settings):
+    from matching import knowledge, retrieval, services
+    from matching.models import LearnedModel, PostingKind
+
+    need, ach = _platform_corpus()
+    for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
+        services.index_refresh(kind=kind)
+    LearnedModel.objects.create(
+        kind=LearnedModel.Kind.ASSOCIATIONS, version="t1", params={"neighbours": {"沙棘": [["超滤", 0.9]]}}, active=True
+    )
+
+    def association_terms():
+        knowledge.knowledge_reset()
+        ranked = retrieval.rank_for(kind=PostingKind.NEED, posting_id=need.pk, everything=True)
+        by_key = {a: s for _n, a, s in ranked}
+        pair = retrieval.pair_score(need_id=need.pk, achievement_id=ach.pk)
+        return (
+            [t["term"] for t in by_key[ach.pk].explanation["association_terms"]] if ach.pk in by_key else [],
+            [(t["term"], t["source"]) for t in pair.explanation["association_terms"]],
+        )
+
+    assert association_terms() == ([], [])  # MATCHING_ASSOCIATIONS off (the default)
+    settings.MATCHING_ASSOCIATIONS = True
+    assert association_terms() == (["超滤"], [("超滤", "沙棘")])
