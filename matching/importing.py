@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 from achievements.models import IP_TYPE_BY_CHINESE, MATURITY_BY_CHINESE, Achievement, IPType, Maturity
 from mengkeju.core.models import CooperationMode, IndustryCluster, Organization
 from mengkeju.lib.hidden import clean_line, first_control_character, name_key, strip_hidden
+from mengkeju.lib.planner_stats import analyze_after_bulk_write
 from mengkeju.lib.progress import NullProgress
 from mengkeju.lib.textanalysis import default_analyzer
 from mengkeju.postings.limits import (
@@ -391,8 +392,18 @@ def postings_import(
                 bar.update(len(batch))
         stats.save(kind)
         bar.close()
+    analyze_after_bulk_write(_written_tables(model), rows=summary.created + summary.updated)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _written_tables(model) -> list[str]:
+    """The tables an import writes: postings, their cooperation modes, organizations and the matcher's index."""
+    from .models import IndexedPosting, IndexTerm, IndexTermStat
+
+    modes = model._meta.get_field("cooperation_modes").remote_field.through._meta.db_table
+    others = (Organization, IndexedPosting, IndexTerm, IndexTermStat)
+    return [model._meta.db_table, modes, *(m._meta.db_table for m in others)]
 
 
 IMPORT_BATCH = 500  # postings written (and analysed by one worker) at a time

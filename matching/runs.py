@@ -28,9 +28,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mengkeju.lib.planner_stats import analyze_after_bulk_write
 from needs.models import TechnicalNeed
 
-from .models import MatchRun, MatchRunChunk, PostingKind
+from .models import Match, MatchRun, MatchRunChunk, PostingKind
 
 logger = logging.getLogger(__name__)
 
@@ -249,10 +250,15 @@ def match_run_chunk(*, run_id: int, number: int, top_k: int | None = None) -> Ch
 
 
 def match_run_finish(*, run_id: int) -> None:
+    """Mark a running run done; after a run that saved many proposals, refresh PostgreSQL's statistics of
+    the match table (the review queue is planned from them: ``mengkeju.lib.planner_stats``)."""
     now = timezone.now()
-    MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.RUNNING).update(
+    finished = MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.RUNNING).update(
         status=MatchRun.Status.DONE, finished_at=now, progress_at=now, updated_at=now
     )
+    if finished:
+        counts = MatchRun.objects.filter(pk=run_id).values_list("proposals_created", "proposals_updated").first()
+        analyze_after_bulk_write([Match._meta.db_table], rows=sum(counts or (0, 0)))
 
 
 def _end(*, run_id: int, status: str, error: dict | None) -> bool:
