@@ -336,3 +336,16 @@ def test_challenges_only_box(client_for, anonymous, org_a):
     assert _titles(client.get(reverse("needs:library"), {"q": "氧化铝"})) == {"揭榜：高纯氧化铝", "普通需求：氧化铝"}
     page = client.get(reverse("needs:library")).content.decode()
     assert 'type="checkbox" name="challenge"' in page
+
+
+@pytest.mark.parametrize(
+    "query", ["maturity=pilot", "maturity=pilot&maturity=industrial&cluster=1", "mode=transfer&maturity=lab"]
+)
+def test_filtered_library_counts_its_rows_without_distinct(query, client, uni_u):
+    """Every filter is a condition on the posting's own row (or a subquery, for cooperation modes): the page
+    and its count never need DISTINCT, which over every column made the count 5× slower at 100k."""
+    AchievementFactory(organization=uni_u, maturity="pilot", cooperation_modes=["transfer", "license"])
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("achievements:library") + "?" + query)
+    assert response.status_code == 200
+    assert not [q["sql"] for q in captured if "DISTINCT" in q["sql"].upper()]
