@@ -5,7 +5,7 @@ import pytest
 from matching import learning, services
 from matching.calibration import shipped
 from matching.concepts import ConceptLayer, ConceptLink, starter_links
-from matching.generic import general_words, generic_from_postings
+from matching.generic import general_words, generic_from_counts, generic_from_postings
 from matching.models import ConceptLink as ConceptLinkRow
 from matching.models import LearnedModel, Match, MatchStatus, PostingKind
 from matching.ranking import rank_need
@@ -64,6 +64,45 @@ def test_words_frequent_in_every_cluster_are_generic_by_data_words_of_one_cluste
     generic = generic_from_postings(postings)
     assert "作为" in generic
     assert "奶牛" not in generic  # frequent, but in one cluster only
+
+
+def test_generic_words_are_counted_once_per_posting_at_the_exact_thresholds():
+    # 4 postings, 2 clusters of 2: a word in one posting of each cluster is in 2/4 = 50 % of all
+    # postings and in 1/2 = 50 % of each cluster — exactly at thresholds of 50 %, so generic
+    rules = {"min_share": 0.5, "min_clusters": 2, "cluster_share": 0.5}
+    postings = [("农业", {"方法", "玉米"}), ("农业", {"小麦"}), ("能源", {"方法", "风机"}), ("能源", {"光伏"})]
+    assert generic_from_postings(postings, **rules) == {"方法"}
+    # the same rules from the defaults (4 clusters needed) make nothing of two clusters
+    assert generic_from_postings(postings) == set()
+    # a word repeated inside one posting still counts once
+    assert generic_from_postings([(c, [*words, *words]) for c, words in postings], **rules) == {"方法"}
+
+
+def test_a_word_below_the_overall_share_is_not_generic_however_spread():
+    # 2 of 6 postings (33 %) is below 50 % overall, though it reaches 1/3 of each of the two clusters
+    postings = [("农业", {"方法"}), ("农业", {"玉米"}), ("农业", {"小麦"})]
+    postings += [("能源", {"方法"}), ("能源", {"风机"}), ("能源", {"光伏"})]
+    assert generic_from_postings(postings, min_share=0.5, min_clusters=2, cluster_share=0.3) == set()
+    assert generic_from_postings(postings, min_share=0.3, min_clusters=2, cluster_share=0.3) == {"方法"}
+
+
+def test_a_cluster_counts_only_when_the_word_reaches_its_share_of_that_cluster():
+    # clusters of 4: 提取 is in 2/4 and 2/4 (both clusters count), 方法 in 2/4 and 1/4 (one cluster only)
+    postings = [("农业", {"提取", "方法"}), ("农业", {"提取", "方法"}), ("农业", {"玉米"}), ("农业", {"小麦"})]
+    postings += [("能源", {"提取", "方法"}), ("能源", {"提取"}), ("能源", {"风机"}), ("能源", {"光伏"})]
+    assert generic_from_postings(postings, min_share=0.1, min_clusters=2, cluster_share=0.5) == {"提取"}
+
+
+def test_a_single_posting_and_an_empty_index():
+    # one posting: its words are in 100 % of postings and of its one cluster
+    assert generic_from_postings([("农业", {"方法"})], min_share=0.5, min_clusters=1, cluster_share=0.5) == {"方法"}
+    # no postings (counts of an emptied index): nothing is generic, and no division by zero
+    assert generic_from_counts({"方法": 3}, {"方法": {"农业": 3}}, {"农业": 3}, 0) == set()
+
+
+def test_postings_without_a_cluster_form_a_cluster_of_their_own():
+    postings = [(None, {"方法"}), (None, {"玉米"}), ("能源", {"方法"}), ("能源", {"风机"})]
+    assert generic_from_postings(postings, min_share=0.5, min_clusters=2, cluster_share=0.5) == {"方法"}
 
 
 def test_a_concept_link_bridges_symptom_and_technology_and_is_explained():
