@@ -1,14 +1,17 @@
 """Specific evidence or no proposal; the concept layer; the calibrated threshold; learning from decisions."""
 
+import math
+
 import pytest
 
 from matching import learning, services
-from matching.calibration import shipped
+from matching.associations import Associations
+from matching.calibration import FEATURES, Calibrator, shipped
 from matching.concepts import ConceptLayer, ConceptLink, starter_links
 from matching.generic import general_words, generic_from_counts, generic_from_postings
 from matching.models import ConceptLink as ConceptLinkRow
 from matching.models import LearnedModel, Match, MatchStatus, PostingKind
-from matching.ranking import rank_need
+from matching.ranking import Options, rank_need
 from matching.scoring import Scorer, Side, Stats
 from mengkeju.lib.textanalysis import Analyzer, starter_synonyms
 from tests.factories import NeedFactory
@@ -226,3 +229,134 @@ def test_learn_matching_without_enough_decisions_says_why(db):
 
     with pytest.raises(CommandError, match="0 decisions with features; at least 20 are needed"):
         call_command("learn_matching")
+
+
+# --- rank_need: the proposal rule, the order, the options ----------------------------------------------
+
+MASTITIS = side("need", "绿色农畜产品加工", ["乳房炎", "挤奶"], "奶牛乳房炎早期发现", "挤奶时发现乳房炎。")
+
+
+def mastitis_docs(n):
+    return [
+        side(f"d{i:02d}", "绿色农畜产品加工", ["乳房炎"], f"奶牛乳房炎检测装置{i}", "在线检测乳房炎。")
+        for i in range(n)
+    ]
+
+
+def always(probability_logit: float, threshold: float = 0.5) -> Calibrator:
+    """A calibrator that gives every pair the same probability (all coefficients 0)."""
+    return Calibrator(coef=[0.0] * len(FEATURES), intercept=probability_logit, threshold=threshold, version="t")
+
+
+def rank(docs, *, stats_docs=(), **kwargs):
+    s = Scorer(stats=Stats.from_sides([*docs, *stats_docs, *NOISE]), generic=general_words())
+    return rank_need(s, MASTITIS, A.expand(MASTITIS.terms), docs, **kwargs)[0]
+
+
+def test_at_most_top_k_are_proposed_ten_by_default_best_first_ties_by_key():
+    docs = mastitis_docs(12)
+    ranked = rank(list(reversed(docs)), calibrator=always(5.0))
+    assert [r.key for r in ranked] == [d.key for d in docs]  # equal scores: by key, whatever the input order
+    assert [r.components["rank"] for r in ranked] == list(range(1, 13))
+    assert [r.components["proposed"] for r in ranked] == [True] * 10 + [False] * 2
+    assert sum(r.components["proposed"] for r in rank(docs, calibrator=always(5.0), top_k=3)) == 3
+    first = ranked[0].components
+    assert first["relative"] == 1.0 and first["match_score"] == ranked[0].score > 0
+    assert first["probability"] == round(1 / (1 + math.exp(-5.0)), 6) and first["calibration"] == "t"
+    assert "score" not in first
+
+
+def test_a_pair_is_proposed_above_the_threshold_only_and_with_evidence_unless_not_required():
+    docs = mastitis_docs(2)
+    assert not any(r.components["proposed"] for r in rank(docs, calibrator=always(0.0)))  # 0.5, not above 0.5
+    assert all(r.components["proposed"] for r in rank(docs, calibrator=always(0.1)))
+    generic_only = [side("g", "绿色农畜产品加工", ["智能控制"], "一种智能控制系统及方法", "智能控制系统。")]
+    need = side("need", "绿色农畜产品加工", ["智能控制", "乳房炎"], "乳房炎智能控制", "智能控制系统。")
+    s = Scorer(stats=Stats.from_sides([*generic_only, *NOISE]), generic=general_words())
+    ranked, _q = rank_need(s, need, A.expand(need.terms), generic_only, calibrator=always(5.0))
+    assert ranked and ranked[0].components["evidence"] == 0 and not ranked[0].components["proposed"]
+    options = Options(require_evidence=False)
+    ranked, _q = rank_need(s, need, A.expand(need.terms), generic_only, calibrator=always(5.0), options=options)
+    assert ranked[0].components["proposed"]
+
+
+CONDUCTIVITY = side("c", "绿色农畜产品加工", ["电导率"], "牛奶电导率传感器", "测量牛奶电导率。")
+
+
+def test_concept_layer_words_count_only_when_the_option_is_on():
+    links = {"电导率": (1.0, {"problem": "乳房炎", "technology": "电导率"})}
+    assert rank([CONDUCTIVITY], calibrator=always(5.0), links=links)
+    assert rank([CONDUCTIVITY], calibrator=always(5.0), links=links, options=Options(links=False)) == []
+
+
+def test_associated_words_of_the_needs_own_specific_words_only_when_the_option_is_on():
+    on = Options(associations=True, feedback=False)
+    associations = Associations({"乳房炎": [("电导率", 0.9)]})
+    ranked = rank([CONDUCTIVITY], calibrator=always(5.0), associations=associations, options=on)
+    assert [t["term"] for t in ranked[0].explanation["association_terms"]] == ["电导率"]
+    assert ranked[0].explanation["association_terms"][0]["source"] == "乳房炎"
+    # off (the default), the same associations are not used
+    assert rank([CONDUCTIVITY], calibrator=always(5.0), associations=associations) == []
+    # not from a synonym, nor from a word that is not the need's own, nor from a generic word
+    s = Scorer(stats=Stats.from_sides([CONDUCTIVITY, *NOISE]), generic=general_words())
+    for expanded, neighbours in [
+        ({"乳房炎": (1.0, None), "乳腺炎": (0.8, "乳房炎")}, {"乳腺炎": [("电导率", 0.9)]}),
+        ({"乳房炎": (1.0, None), "奶牛场": (1.0, None)}, {"奶牛场": [("电导率", 0.9)]}),
+        ({"乳房炎": (1.0, None), "系统": (1.0, None)}, {"系统": [("电导率", 0.9)]}),
+    ]:
+        need = side("need", "绿色农畜产品加工", ["乳房炎", "系统"], "乳房炎系统", "乳房炎系统。")
+        ranked, q = rank_need(
+            s, need, expanded, [CONDUCTIVITY], calibrator=always(5.0), associations=Associations(neighbours), options=on
+        )
+        assert ranked == [] and "电导率" not in q.terms
+
+
+CL = "绿色农畜产品加工"
+H1 = side("h1", CL, ["乳房炎", "电导率"], "乳房炎电导率检测", "牛奶电导率检测乳房炎。")
+H2 = side("h2", CL, ["乳房炎", "电导率"], "乳房炎电导率传感", "电导率传感器发现乳房炎。")
+ONLY = side("only", CL, ["电导率"], "电导率传感器", "测量牛奶电导率。")
+ONLY2 = side("only2", CL, ["电导率"], "便携电导率仪", "电导率快速测量。")
+
+
+def test_feedback_words_of_the_best_candidates_bring_more_candidates_when_on():
+    ranked = rank([H1, H2, ONLY, NOISE[0]], calibrator=always(5.0))
+    assert "n0" not in [r.key for r in ranked]  # nothing in common, even after the feedback
+    only = next(r for r in ranked if r.key == "only")
+    assert "电导率" in [t["term"] for t in only.explanation["feedback_terms"]]
+    assert "only" not in [r.key for r in rank([H1, H2, ONLY], calibrator=always(5.0), options=Options(feedback=False))]
+    # candidates the retrieval brings for the feedback words (``more``) are ranked too
+    more = lambda feedback: [ONLY, ONLY2] if "电导率" in feedback else []  # noqa: E731
+    keys = [r.key for r in rank([H1, H2], stats_docs=[ONLY, ONLY2], calibrator=always(5.0), more=more)]
+    assert {"h1", "h2", "only", "only2"} == set(keys)
+    assert {"h1", "h2"} == {r.key for r in rank([H1, H2], stats_docs=[ONLY, ONLY2], calibrator=always(5.0))}
+
+
+def test_feedback_asks_the_document_frequencies_the_statistics_lack():
+    s = Scorer(stats=Stats.from_sides(NOISE), generic=general_words())  # the candidates' words are unknown
+    asked = []
+
+    def df_lookup(words):
+        asked.append(set(words))
+        return dict.fromkeys(words, 3)
+
+    ranked, _q = rank_need(
+        s, MASTITIS, A.expand(MASTITIS.terms), [H1, H2, ONLY], calibrator=always(5.0), df_lookup=df_lookup
+    )
+    assert asked == [set(H1.words | H2.words) - set(Stats.from_sides(NOISE).df)]
+    assert "only" in [r.key for r in ranked]
+    s = Scorer(stats=Stats.from_sides(NOISE), generic=general_words())
+    ranked, _q = rank_need(s, MASTITIS, A.expand(MASTITIS.terms), [H1, H2, ONLY], calibrator=always(5.0))
+    assert "only" not in [r.key for r in ranked]  # without: df 0, a word of no other posting, no feedback
+
+
+def test_concept_layer_and_associated_words_stay_in_the_query_after_feedback():
+    links = {"电导率": (1.0, {"problem": "乳房炎", "technology": "电导率"})}
+    ranked = rank([CONDUCTIVITY, ONLY, ONLY2], calibrator=always(5.0), links=links)
+    assert {r.key for r in ranked} == {"c", "only", "only2"}
+    assert all("电导率" in [t["term"] for t in r.explanation["link_terms"]] for r in ranked)
+    associations = Associations({"乳房炎": [("电导率", 0.9)]})
+    on = Options(associations=True)
+    ranked = rank([CONDUCTIVITY, ONLY, ONLY2], calibrator=always(5.0), associations=associations, options=on)
+    assert {r.key for r in ranked} == {"c", "only", "only2"}
+    assert all("电导率" in [t["term"] for t in r.explanation["association_terms"]] for r in ranked)
+    assert any(r.explanation["feedback_terms"] for r in ranked)
