@@ -360,3 +360,23 @@ def test_concept_layer_and_associated_words_stay_in_the_query_after_feedback():
     assert {r.key for r in ranked} == {"c", "only", "only2"}
     assert all("电导率" in [t["term"] for t in r.explanation["association_terms"]] for r in ranked)
     assert any(r.explanation["feedback_terms"] for r in ranked)
+
+
+def test_relative_score_is_the_share_of_the_needs_best_score():
+    ranked = rank([H1, H2, *mastitis_docs(2), ONLY], calibrator=always(5.0))
+    best = max(r.components["match_score"] for r in ranked)
+    assert min(r.components["relative"] for r in ranked) < 1.0
+    for r in ranked:
+        assert r.components["relative"] == round(r.components["match_score"] / best, 6)
+
+
+def test_candidates_are_ordered_by_probability_then_score_and_one_shared_concept_is_enough():
+    docs = [H1, H2, *mastitis_docs(3), ONLY]
+    ranked = rank(docs, calibrator=shipped())
+    probabilities = [r.components["probability"] for r in ranked]
+    assert probabilities == sorted(probabilities, reverse=True) and len(set(probabilities)) > 2
+    ranked = rank(docs, calibrator=always(5.0))  # one probability for all: the score decides
+    scores = [r.score for r in ranked]
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) > 2
+    h1 = next(r for r in ranked if r.key == "h1")
+    assert h1.components["evidence"] == 1 and h1.components["proposed"]
