@@ -1,12 +1,13 @@
 """Specific evidence or no proposal; the concept layer; the calibrated threshold; learning from decisions."""
 
+import json
 import math
 
 import pytest
 
 from matching import learning, services
 from matching.associations import Associations
-from matching.calibration import FEATURES, Calibrator, shipped
+from matching.calibration import FEATURES, Calibrator, features, fit, shipped
 from matching.concepts import ConceptLayer, ConceptLink, starter_links
 from matching.generic import general_words, generic_from_counts, generic_from_postings
 from matching.models import ConceptLink as ConceptLinkRow
@@ -380,3 +381,73 @@ def test_candidates_are_ordered_by_probability_then_score_and_one_shared_concept
     assert scores == sorted(scores, reverse=True) and len(set(scores)) > 2
     h1 = next(r for r in ranked if r.key == "h1")
     assert h1.components["evidence"] == 1 and h1.components["proposed"]
+
+
+# --- the calibrator as data: stored, read back, fitted --------------------------------------------------
+
+
+def test_a_calibrator_survives_a_round_trip_through_json_and_old_rows_get_the_defaults():
+    calibrator = Calibrator(
+        coef=[0.5] * len(FEATURES), intercept=-1.25, threshold=0.4, version="v7", info={"pairs": 40, "positives": 9}
+    )
+    stored = json.loads(json.dumps(calibrator.to_dict()))
+    assert set(stored) == {"coef", "intercept", "threshold", "version", "features", "info"}
+    assert Calibrator.from_dict(stored) == calibrator
+    # a row written before threshold, version, features and info were stored
+    old = Calibrator.from_dict({"coef": [0.5] * len(FEATURES), "intercept": -1.25})
+    assert (old.threshold, old.version, old.features, old.info) == (0.5, "", FEATURES, {})
+
+
+def test_a_calibrator_of_other_features_is_refused():
+    data = Calibrator(coef=[0.5] * len(FEATURES), intercept=0.0).to_dict()
+    data["features"] = [*FEATURES[:-1], "something_else"]
+    with pytest.raises(ValueError, match="calibration features .*something_else.* differ"):
+        Calibrator.from_dict(data)
+
+
+def _pairs():
+    x = [[i / 10, (i % 3) / 2, 0.0, 0.5, 1.0, 0.2, 0.0, 1.0, 0.0, 1 / (1 + i % 5)] for i in range(20)]
+    y = [1 if i >= 12 or i % 7 == 0 else 0 for i in range(20)]
+    return x, y
+
+
+def test_fit_is_scikit_learns_logistic_regression_rounded_with_its_settings():
+    from sklearn.linear_model import LogisticRegression
+
+    x, y = _pairs()
+    weights = [2.0 if label else 1.0 for label in y]
+    for kwargs, model in [
+        ({}, LogisticRegression(C=1.0, max_iter=2000)),
+        ({"c": 0.05, "sample_weight": weights}, LogisticRegression(C=0.05, max_iter=2000)),
+    ]:
+        model.fit(x, y, sample_weight=kwargs.get("sample_weight"))
+        fitted = fit(x, y, **kwargs)
+        assert fitted.coef == [round(float(v), 6) for v in model.coef_[0]]
+        assert fitted.intercept == round(float(model.intercept_[0]), 6)
+    default = fit(x, y)
+    assert (default.threshold, default.version, default.info) == (0.5, "", {"pairs": 20, "positives": sum(y)})
+    chosen = fit(x, y, version="2026-11", threshold=0.35)
+    assert (chosen.threshold, chosen.version) == (0.35, "2026-11")
+
+
+def test_fit_needs_both_decisions():
+    x, _y = _pairs()
+    with pytest.raises(ValueError, match="need both approved and rejected pairs"):
+        fit(x, [1] * len(x))
+
+
+def test_the_calibrators_inputs_follow_the_documented_features():
+    components = {
+        "score": 0.4,
+        "lexical": 0.3,
+        "keyword_coverage": 0.5,
+        "evidence": 2,
+        "evidence_idf": 12.0,
+        "link_evidence": 1,
+        "cluster_factor": 0.9,  # a related cluster
+    }
+    assert features(components, relative=0.8, rank=2) == [0.4, 0.8, 0.3, 0.5, math.log1p(2), 1.2, 1.0, 0.0, 1.0, 0.5]
+    same_cluster = features(components | {"cluster_factor": 1.0, "link_evidence": 0}, relative=1.0, rank=1)
+    assert same_cluster[6:] == [0.0, 1.0, 0.0, 1.0]
+    # a pair the scorer knows nothing about: zeros, another cluster (0.8), and rank 0 read as the first
+    assert features({}, relative=0.0, rank=0) == [0.0] * 9 + [1.0]
