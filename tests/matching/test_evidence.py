@@ -451,3 +451,11 @@ def test_the_calibrators_inputs_follow_the_documented_features():
     assert same_cluster[6:] == [0.0, 1.0, 0.0, 1.0]
     # a pair the scorer knows nothing about: zeros, another cluster (0.8), and rank 0 read as the first
     assert features({}, relative=0.0, rank=0) == [0.0] * 9 + [1.0]
+
+
+def test_probability_is_the_logistic_of_the_linear_score_and_zero_far_below():
+    x = [1.0] * len(FEATURES)
+    assert always(0.0).probability(x) == 0.5
+    assert Calibrator(coef=[0.5] * len(FEATURES), intercept=-4.0).probability(x) == 1 / (1 + math.exp(-1.0))
+    assert always(-30.0).probability(x) == 1 / (1 + math.exp(30.0))  # still computed at -30
+    assert always(-30.5).probability(x) == 0.0 and always(-1000.0).probability(x) == 0.0  # no overflow
