@@ -432,7 +432,7 @@ def test_fit_is_scikit_learns_logistic_regression_rounded_with_its_settings():
 
 def test_fit_needs_both_decisions():
     x, _y = _pairs()
-    with pytest.raises(ValueError, match="need both approved and rejected pairs"):
+    with pytest.raises(ValueError, match="^need both approved and rejected pairs to learn from$"):
         fit(x, [1] * len(x))
 
 
