@@ -74,9 +74,3 @@ def generic_from_postings(postings: Iterable[tuple[str | None, Iterable[str]]], 
         for w in words:
             cluster_df[w][cluster or ""] += 1
     return generic_from_counts(dict(df), {w: dict(c) for w, c in cluster_df.items()}, dict(sizes), total, **kwargs)
-
-
-def is_fragment_free(word: str) -> bool:
-    """A word worth being evidence by itself: two characters or more (one Chinese character is a
-    fragment: 羊, 酶, 裂), or a latin/digit token of two or more."""
-    return len(word) >= 2

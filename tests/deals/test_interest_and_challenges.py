@@ -9,7 +9,7 @@ from django.utils import timezone
 from matching import services as matching_services
 from matching.models import DealStage, Match, MatchSource, MatchStatus
 from mengkeju.core.models import AuditLog
-from mengkeju.deals import selectors, services
+from mengkeju.deals import permissions, selectors, services
 from mengkeju.deals.models import ChallengeEntry
 from mengkeju.notifications.models import Notification, NotificationKind
 from tests.factories import AchievementFactory, NeedFactory
@@ -30,6 +30,18 @@ def test_interest_creates_a_proposal_in_the_queue(need, achievement, owner):
     expected = matching_services.pair_score(need_id=need.pk, achievement_id=achievement.pk)
     assert match.score == expected.score > 0 and match.explanation == expected.explanation
     assert "回收" in {item["term"] for item in match.explanation["shared_terms"]}
+
+
+def test_the_requesting_organization_follows_its_request_without_contacts(
+    need, achievement, owner, colleague, outsider, researcher
+):
+    match = services.interest_express(user=owner, posting=achievement, counterpart=need, message="想了解中试数据")
+    # the requester and a colleague of the same enterprise see the request; another enterprise does not
+    assert permissions.can_view_match(owner, match) and permissions.can_view_match(colleague, match)
+    assert not permissions.can_view_match(outsider, match)
+    # the achievement's side hears of it on its posting's page, not on the request before approval
+    assert not permissions.can_view_match(researcher, match)
+    assert not permissions.can_see_contacts(colleague, match)
 
 
 def test_interest_upgrades_an_open_matcher_proposal(proposal, need, achievement, researcher):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from matching.models import DealStage, Match, MatchStatus
-from mengkeju.deals import services, tasks
+from mengkeju.deals import permissions, services, tasks
 from mengkeju.deals.models import ChallengeEntry, Deal, Escalation
 from mengkeju.notifications.models import Notification, NotificationKind
 from tests.factories import AchievementFactory, NeedFactory, UserFactory
@@ -341,6 +341,64 @@ def test_nda_only_for_confidential_needs(proposal, broker, owner):
     services.match_approve(match=proposal, user=broker)
     with pytest.raises(services.ValidationError):
         services.deal_nda_accept(match=Match.objects.get(pk=proposal.pk), user=owner)
+
+
+@pytest.mark.parametrize("confidential", [True, False])
+def test_only_an_approved_pair_of_a_confidential_need_waits_for_the_nda(proposal, broker, confidential):
+    need = proposal.need
+    need.confidential, need.public_summary = confidential, "公开摘要：光伏回收"
+    need.save()
+    assert not permissions.needs_nda(proposal)  # still a proposal
+    services.match_approve(match=proposal, user=broker)
+    match = Match.objects.get(pk=proposal.pk)
+    assert permissions.needs_nda(match) is confidential
+
+
+def test_a_confidential_pair_approved_before_the_pipeline_waits_for_the_nda(proposal, broker):
+    """No deal row yet (approved before the pipeline existed): the NDA step is still due, and no error."""
+    need = proposal.need
+    need.confidential, need.public_summary = True, "公开摘要：光伏回收"
+    need.save()
+    Match.objects.filter(pk=proposal.pk).update(
+        status=MatchStatus.APPROVED, deal_stage=DealStage.INTRODUCED, reviewed_by=broker, reviewed_at=timezone.now()
+    )
+    match = Match.objects.get(pk=proposal.pk)
+    assert not Deal.objects.filter(match=match).exists()
+    assert permissions.needs_nda(match)
+
+
+@pytest.mark.parametrize("confidential", [True, False])
+def test_only_the_needs_enterprise_records_a_due_nda(proposal, broker, owner, researcher, confidential):
+    need = proposal.need
+    need.confidential, need.public_summary = confidential, "公开摘要：光伏回收"
+    need.save()
+    services.match_approve(match=proposal, user=broker)
+    match = Match.objects.get(pk=proposal.pk)
+    assert permissions.can_record_nda(owner, match) is confidential
+    assert not permissions.can_record_nda(researcher, match)
+
+
+def test_a_deal_held_by_a_broker_cannot_be_claimed_by_another(proposal, broker):
+    other = UserFactory(username="broker2", role="broker")
+    services.match_approve(match=proposal, user=broker)  # the reviewing broker holds it
+    match = Match.objects.get(pk=proposal.pk)
+    assert not permissions.can_claim_deal(other, match)
+    Deal.objects.filter(match=match).update(broker=None)  # released: anyone of the brokers may take it
+    assert permissions.can_claim_deal(other, Match.objects.get(pk=proposal.pk))
+    # ... but none of the sides
+    assert not permissions.can_claim_deal(proposal.achievement.created_by, Match.objects.get(pk=proposal.pk))
+
+
+def test_only_an_approved_pair_is_claimed_or_assigned_and_only_admins_assign(proposal, broker, admin, owner):
+    assert not permissions.can_claim_deal(broker, proposal)
+    assert not permissions.can_assign_deal(admin, proposal)
+    Match.objects.filter(pk=proposal.pk).update(  # approved before the pipeline: no deal row yet
+        status=MatchStatus.APPROVED, deal_stage=DealStage.INTRODUCED, reviewed_by=broker, reviewed_at=timezone.now()
+    )
+    match = Match.objects.get(pk=proposal.pk)
+    assert permissions.can_claim_deal(broker, match)
+    assert permissions.can_assign_deal(admin, match)
+    assert not permissions.can_assign_deal(owner, match) and not permissions.can_assign_deal(broker, match)
 
 
 def test_a_pair_approved_before_the_pipeline_gets_its_deal(proposal, broker):

@@ -50,6 +50,20 @@ def test_each_recipient_gets_the_mail_in_their_own_language(owner, colleague):
     assert "Hello" in en.body and "Hello" not in zh.body
 
 
+@override_settings(SITE_URL="https://mengkeju.example.cn/")
+def test_mail_links_are_made_absolute_once_and_paragraphs_are_separated(owner):
+    owner.language = "en"
+    owner.save()
+    notify(recipients=[owner], kind=NotificationKind.DEAL_STAGE, data={"stage": DealStage.CONTACTED}, url="/deals/7/")
+    notify(recipients=[owner], kind=NotificationKind.DEAL_STAGE, data={}, url="https://elsewhere.example/x/")
+    first, second = mails_to(owner)
+    assert "https://mengkeju.example.cn/deals/7/" in first.body and ".cn//" not in first.body
+    assert "https://elsewhere.example/x/" in second.body and "cnhttps" not in second.body
+    paragraphs = first.body.split("\n\n")
+    assert paragraphs[0] == f"Hello {owner},"
+    assert paragraphs[-1] == "— Mengkeju technology transfer platform"
+
+
 def test_in_app_text_speaks_the_viewers_language_and_never_shows_a_stage_code(owner, client_for):
     notify(
         recipients=[owner],

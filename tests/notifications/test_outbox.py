@@ -5,6 +5,7 @@ import smtplib
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMessage
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from kombu.exceptions import OperationalError
 from matching.models import Match, MatchStatus
 from mengkeju.notifications import services, tasks
 from mengkeju.notifications.models import EmailOutbox, Notification, NotificationKind, OutboxStatus
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +139,105 @@ def test_notification_text_survives_missing_data(owner):
 def test_the_beat_schedule_runs_the_resend_task(settings):
     entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == tasks.resend_pending_mail.name]
     assert len(entries) == 1
+
+
+def test_enqueue_counts_the_rows_handed_over_and_stops_at_the_first_broker_error(owner, monkeypatch, caplog):
+    rows = [
+        EmailOutbox.objects.get(notification=n)
+        for n in services.notify(
+            recipients=[owner, UserFactory(username="second", email="second@a.example")],
+            kind=NotificationKind.MATCH_APPROVED,
+            data={"need": "需求", "achievement": "成果"},
+        )
+    ]
+    assert services.outbox_enqueue(outbox_ids=[r.pk for r in rows]) == 2
+    assert len(mail.outbox) == 2  # eager tasks in tests: handed over = sent
+    handed = []
+
+    def first_then_down(outbox_id):
+        if handed:
+            raise OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
+        handed.append(outbox_id)
+
+    monkeypatch.setattr(tasks.send_outbox_email, "delay", first_then_down)
+    with caplog.at_level("WARNING", logger="mengkeju.notifications.services"):
+        assert services.outbox_enqueue(outbox_ids=[rows[0].pk, rows[1].pk, rows[0].pk]) == 1
+    assert handed == [rows[0].pk]
+    assert f"e-mail {rows[1].pk} stays pending" in caplog.text and "Connection refused" in caplog.text
+
+
+def test_the_mail_sent_is_the_rows_subject_body_and_headers_and_the_claim_is_stamped(row, monkeypatch):
+    EmailOutbox.objects.filter(pk=row.pk).update(headers={"List-Unsubscribe": "<https://mengkeju.example.cn/u/1/>"})
+    seen = {}
+    send = EmailMessage.send
+
+    def watching(message, fail_silently=False):
+        seen["row"] = EmailOutbox.objects.get(pk=row.pk)
+        return send(message, fail_silently)
+
+    monkeypatch.setattr(EmailMessage, "send", watching)
+    before = timezone.now()
+    assert services.outbox_send(outbox_id=row.pk)
+    [message] = mail.outbox
+    assert (message.subject, message.body) == (row.subject, row.body) and row.subject
+    assert message.extra_headers == {"List-Unsubscribe": "<https://mengkeju.example.cn/u/1/>"}
+    claimed = seen["row"]
+    assert claimed.status == OutboxStatus.SENDING and claimed.claimed_at >= before
+    assert claimed.updated_at == claimed.claimed_at
+
+
+def test_a_sent_row_is_never_claimed_again_however_old_its_claim(row):
+    assert services.outbox_send(outbox_id=row.pk)
+    EmailOutbox.objects.filter(pk=row.pk).update(claimed_at=timezone.now() - datetime.timedelta(hours=2))
+    assert services.outbox_send(outbox_id=row.pk) is False
+    age(row, 180)
+    assert services.outbox_resend_pending() == 0
+    assert len(mail.outbox) == 1
+
+
+def test_the_last_allowed_attempt_that_fails_marks_the_row_failed_and_releases_the_claim(row, monkeypatch):
+    def broken(self, fail_silently=False):
+        raise smtplib.SMTPServerDisconnected("gone")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", broken)
+    EmailOutbox.objects.filter(pk=row.pk).update(attempts=services.MAX_ATTEMPTS - 2)
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        services.outbox_send(outbox_id=row.pk)  # attempt MAX - 1: tried again later
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.claimed_at) == (OutboxStatus.PENDING, services.MAX_ATTEMPTS - 1, None)
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        services.outbox_send(outbox_id=row.pk)  # attempt MAX: the last
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.claimed_at) == (OutboxStatus.FAILED, services.MAX_ATTEMPTS, None)
+
+
+def test_resend_sends_the_oldest_first_counts_every_mail_and_logs_failures(owner, monkeypatch, caplog):
+    notes = services.notify(
+        recipients=[owner, UserFactory(username="second", email="second@a.example")],
+        kind=NotificationKind.MATCH_APPROVED,
+        data={"need": "需求", "achievement": "成果"},
+    )
+    first, second = (EmailOutbox.objects.get(notification=n) for n in notes)
+    EmailOutbox.objects.filter(pk=first.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=5))
+    EmailOutbox.objects.filter(pk=second.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=9))
+    assert services.outbox_resend_pending(limit=1) == 1
+    assert mail.outbox[0].to == [second.to]  # the older row, though written after
+    EmailOutbox.objects.filter(pk=second.pk).update(status=OutboxStatus.PENDING)
+    assert services.outbox_resend_pending() == 2
+
+    def broken(self, fail_silently=False):
+        raise smtplib.SMTPServerDisconnected("gone")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", broken)
+    EmailOutbox.objects.update(status=OutboxStatus.PENDING)
+    with caplog.at_level("ERROR", logger="mengkeju.notifications.services"):
+        assert services.outbox_resend_pending() == 0
+    assert f"re-sending e-mail {second.pk} failed" in caplog.text
+
+
+def test_marking_read_keeps_the_first_reading_time(owner):
+    [note] = services.notify(recipients=[owner], kind=NotificationKind.MATCH_APPROVED, data={}, email=False)
+    assert services.notifications_mark_read(user=owner) == 1
+    first = Notification.objects.get(pk=note.pk).read_at
+    assert services.notifications_mark_read(user=owner) == 0
+    assert Notification.objects.get(pk=note.pk).read_at == first

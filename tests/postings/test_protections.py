@@ -68,6 +68,15 @@ def test_the_owner_sees_the_full_text_of_the_confidential_need(client_for, owner
     assert SECRET not in client_for(None).get(reverse("needs:detail", args=[need.pk])).content.decode()
 
 
+@pytest.mark.parametrize("who", ["anonymous", "outsider"])
+def test_an_achievement_has_no_confidential_text_every_visitor_reads_it_in_full(client_for, cast, uni_u, who):
+    description = "挤奶时在线检测牛奶电导率，早期发现隐性乳房炎。"
+    achievement = AchievementFactory(organization=uni_u, description=description)
+    assert permissions.can_read_full_text(cast[who], achievement)
+    page = client_for(cast[who]).get(reverse("achievements:detail", args=[achievement.pk])).content.decode()
+    assert description in page
+
+
 # --- leaving "published" withdraws proposals and leaves the index -----------------------------------------
 
 
