@@ -260,6 +260,7 @@ def load_indexed(kind: str, records: list[dict], *, progress=print) -> list[int]
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE matching_indexterm")
             cursor.execute("VACUUM ANALYZE matching_indexedposting")
+            cursor.execute("ANALYZE")  # the postings, organisations and statistics too (autovacuum may be off)
     else:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
