@@ -26,7 +26,8 @@ def analyze_after_bulk_write(tables: list[str], *, rows: int) -> bool:
     """Run ``ANALYZE`` on ``tables`` (database table names) when ``rows`` ≥ ``BULK_ROWS`` rows were just
     written and the database is PostgreSQL; returns whether it ran. Call it after the transaction that
     wrote them has committed (``ANALYZE`` inside it would see the rows, but other sessions would plan
-    from statistics of rows they cannot see yet). SQLite plans without such statistics: nothing to do.
+    from statistics of rows they cannot see yet). SQLite is left alone: its planner uses statistics only
+    once ``ANALYZE`` has run there, and its library pages were not found to need them.
     Takes seconds at most: ``ANALYZE`` reads a sample of 30,000 rows per table, whatever its size."""
     if connection.vendor != "postgresql" or rows < BULK_ROWS or not tables:
         return False
