@@ -33,7 +33,7 @@ import time
 
 from common import django_on_throwaway_db, load_indexed, percentile
 from generate import generate
-from results_json import record as record_results
+from results import record
 
 
 def main():
@@ -148,25 +148,25 @@ def main():
     print(f"ratio candidate retrieval / bm25s (p50): {p50(retrieval) / p50(bm):.1f}x (target <= 3x)")
     print(f"ratio rank_for / bm25s (p50): {p50(ours) / p50(bm):.1f}x")
     print(f"top-10 agreement with bm25s: {statistics.mean(agreement):.2f}; load average {os.getloadavg()}")
-    record_results(
+    record(
         "bm25s_compare",
-        vendor,
-        args.n,
-        {
-            "bm25s_build_s": round(build_s, 2),
-            "bm25s_analyse_s": round(analyse_s, 1),
-            "bm25s_query_p50_ms": round(p50(bm) * 1000, 2),
-            "bm25s_query_p95_ms": round(percentile(bm, 95) * 1000, 2),
-            "retrieval_p50_ms": round(p50(retrieval) * 1000, 2),
-            "retrieval_p95_ms": round(percentile(retrieval, 95) * 1000, 2),
-            "retrieval_memory_p50_ms": round(p50(in_memory) * 1000, 2),
-            "memory_index_build_s": round(memory_build_s, 2),
-            "memory_index_rows": memory.rows,
-            "rank_for_p50_ms": round(p50(ours) * 1000, 2),
-            "rank_for_p95_ms": round(percentile(ours, 95) * 1000, 2),
-            "ratio_retrieval_over_bm25s_p50": round(p50(retrieval) / p50(bm), 2),
-            "ratio_rank_for_over_bm25s_p50": round(p50(ours) / p50(bm), 2),
-            "top10_agreement": round(statistics.mean(agreement), 3),
+        backend=vendor,
+        size=args.n,
+        figures={
+            "bm25s build s": round(build_s, 2),
+            "bm25s analyse s": round(analyse_s, 1),
+            "bm25s query p50 ms": round(p50(bm) * 1000, 2),
+            "bm25s query p95 ms": round(percentile(bm, 95) * 1000, 2),
+            "retrieval p50 ms": round(p50(retrieval) * 1000, 2),
+            "retrieval p95 ms": round(percentile(retrieval, 95) * 1000, 2),
+            "retrieval memory p50 ms": round(p50(in_memory) * 1000, 2),
+            "memory index build s": round(memory_build_s, 2),
+            "memory index rows": memory.rows,
+            "rank_for p50 ms": round(p50(ours) * 1000, 2),
+            "rank_for p95 ms": round(percentile(ours, 95) * 1000, 2),
+            "ratio retrieval over bm25s p50": round(p50(retrieval) / p50(bm), 2),
+            "ratio rank_for over bm25s p50": round(p50(ours) / p50(bm), 2),
+            "top10 agreement": round(statistics.mean(agreement), 3),
             "needs": len(needs),
         },
     )

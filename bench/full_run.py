@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from common import ROOT, django_on_throwaway_db, load_indexed
 from generate import generate
-from results_json import record as record_results
+from results import record
 
 QUEUE = f"mengkeju-bench-{os.getpid()}"
 
@@ -157,23 +157,23 @@ def main():
             f"{len(run.errors)} errors, {seconds:.1f} s ({run.processed_items / seconds:.0f} needs/s); "
             f"workers' CPU {cpu:.0f} s over {seconds:.0f} s wall; largest worker RSS {rss:.0f} MB"
         )
-        figures[f"workers_{count}_s"] = round(seconds, 1)
-        figures[f"workers_{count}_cpu_s"] = round(cpu, 1)
-        figures[f"workers_{count}_rss_mb"] = round(rss)
-        figures["proposals_per_need"] = round(run.proposals_created / max(1, run.processed_items), 2)
+        figures[f"workers {count} s"] = round(seconds, 1)
+        figures[f"workers {count} cpu s"] = round(cpu, 1)
+        figures[f"workers {count} rss MB"] = round(rss)
+        figures["proposals per need"] = round(run.proposals_created / max(1, run.processed_items), 2)
         figures["errors"] = len(run.errors)
     if 1 in times:
         for count, seconds in times.items():
             print(f"speed-up with {count} worker(s) over 1 (baseline): {times[1] / seconds:.2f}x")
-            figures[f"speed_up_{count}"] = round(times[1] / seconds, 2)
+            figures[f"speed up {count}"] = round(times[1] / seconds, 2)
     figures |= {
         "needs": args.needs,
-        "chunk_size": args.chunk_size,
-        "index_mb_per_100k_postings": round(size * 100000 / postings, 1),
-        "load_average_at_start": [round(x, 2) for x in load],
-        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        "chunk size": args.chunk_size,
+        "index MB per 100k postings": round(size * 100000 / postings, 1),
+        "load average at start": [round(x, 2) for x in load],
+        "load average at end": [round(x, 2) for x in os.getloadavg()],
     }
-    record_results("full_run", vendor, args.achievements, figures)
+    record("full_run", backend=vendor, size=args.achievements, figures=figures)
     print(f"load average at start {load}, at end {os.getloadavg()}")
 
 

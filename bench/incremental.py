@@ -9,7 +9,7 @@ needs of the dev set and 24 generated needs one by one and times
 them, save the proposals) — what the Celery task runs. Baseline, measured in the same run: a brute-force
 Python loop scoring every achievement with the same scorer (features already in memory). Also prints how
 many of the brute-force top 10 the indexed retrieval finds (retrieval recall), and the proposals per need.
-The figures go to ``bench/results/incremental.json`` (``bench/results_json.py``).
+The figures go to ``bench/results/incremental.json`` (``python bench/results.py`` prints them as a table).
 """
 
 import argparse
@@ -19,7 +19,7 @@ import time
 
 from common import DEV, django_on_throwaway_db, load_indexed, percentile, read_jsonl
 from generate import generate
-from results_json import record as record_results
+from results import record
 
 
 def main():
@@ -155,23 +155,23 @@ def main():
         proposals = Match.objects.count()
         print(f"  proposals per need: {proposals / len(published_needs):.1f}; load average {os.getloadavg()}")
         if not args.configs:
-            record_results(
+            record(
                 "incremental",
-                connection.vendor,
-                args.n,
-                {
-                    "posting_match_p50_ms": round(p50 * 1000, 1),
-                    "posting_match_p95_ms": round(p95 * 1000, 1),
-                    "posting_match_cpu_p50_ms": round(percentile(cpu, 50) * 1000, 1),
-                    "posting_match_cpu_p95_ms": round(percentile(cpu, 95) * 1000, 1),
-                    "rank_for_p50_ms": round(percentile(rank_timings, 50) * 1000, 1),
-                    "rank_for_p95_ms": round(percentile(rank_timings, 95) * 1000, 1),
-                    "baseline_brute_force_p50_ms": round(b50 * 1000, 1),
-                    "baseline_brute_force_cpu_p50_ms": round(percentile(brute_cpu, 50) * 1000, 1),
-                    "ratio_baseline_over_posting_match_p50": round(b50 / p50, 1),
-                    "recall_of_brute_force_top10": round(statistics.mean(overlap), 3),
-                    "proposals_per_need": round(proposals / len(published_needs), 2),
-                    "load_average_at_start": [round(x, 2) for x in load],
+                backend=connection.vendor,
+                size=args.n,
+                figures={
+                    "posting match p50 ms": round(p50 * 1000, 1),
+                    "posting match p95 ms": round(p95 * 1000, 1),
+                    "posting match cpu p50 ms": round(percentile(cpu, 50) * 1000, 1),
+                    "posting match cpu p95 ms": round(percentile(cpu, 95) * 1000, 1),
+                    "rank_for p50 ms": round(percentile(rank_timings, 50) * 1000, 1),
+                    "rank_for p95 ms": round(percentile(rank_timings, 95) * 1000, 1),
+                    "baseline brute force p50 ms": round(b50 * 1000, 1),
+                    "baseline brute force cpu p50 ms": round(percentile(brute_cpu, 50) * 1000, 1),
+                    "ratio baseline over posting match p50": round(b50 / p50, 1),
+                    "recall of brute force top10": round(statistics.mean(overlap), 3),
+                    "proposals per need": round(proposals / len(published_needs), 2),
+                    "load average at start": [round(x, 2) for x in load],
                 },
             )
 

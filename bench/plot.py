@@ -22,33 +22,11 @@ STYLE = {"postgresql": "-", "sqlite": "--"}
 CJK_FONTS = ["Noto Sans CJK SC", "WenQuanYi Micro Hei", "Source Han Sans SC", "SimHei", "Microsoft YaHei"]
 
 
-def _plain(name: str) -> str:
-    """``posting_match_p95_ms`` → ``posting match p95 ms`` (the unit kept last, as in the list format)."""
-    for unit in ("_ms", "_s"):
-        if name.endswith(unit):
-            return name[: -len(unit)].replace("_", " ") + " " + unit[1:]
-    return name.replace("_", " ")
-
-
-def _runs(data: dict):
-    """(backend, size, figures) of both result formats: ``bench/results.py``'s list of runs (figure names
-    ending in " ms"/" s") and ``bench/results_json.py``'s {backend: {size: {"figures": …}}} (names ending in
-    "_ms"/"_s")."""
-    runs = data.get("runs", [])
-    if isinstance(runs, dict):
-        for backend, sizes in runs.items():
-            for size, run in sizes.items():
-                yield backend, int(size), {_plain(name): value for name, value in run.get("figures", {}).items()}
-        return
-    for run in runs:
-        yield run["backend"], int(run["size"]), run.get("figures", {})
-
-
 def series(data: dict) -> dict[tuple[str, str], list[tuple[int, float]]]:
     """(figure, backend) → [(size, milliseconds)], sorted by size; figures in s or ms only."""
     out: dict[tuple[str, str], list[tuple[int, float]]] = {}
-    for backend, size, figures in _runs(data):
-        for name, value in figures.items():
+    for run in data.get("runs", []):
+        for name, value in run.get("figures", {}).items():
             if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
                 continue
             if name.endswith(" ms"):
@@ -57,7 +35,7 @@ def series(data: dict) -> dict[tuple[str, str], list[tuple[int, float]]]:
                 ms, label = float(value) * 1000, name[:-2]
             else:
                 continue
-            out.setdefault((label, backend), []).append((size, ms))
+            out.setdefault((label, run["backend"]), []).append((int(run["size"]), ms))
     return {key: sorted(points) for key, points in out.items()}
 
 

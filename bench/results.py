@@ -8,7 +8,7 @@ One file per script, holding a list of runs; a run is one (backend, size) with i
 the date, the load average and the command line that produced it. Recording a (backend, size) again
 replaces the earlier run, so the file keeps the latest figure of every size. Figure names end with their
 unit (``… s``, ``… ms``, ``… /s``, ``… MB``); ``plot.py`` draws every figure ending in `` s`` or `` ms``
-against size.
+against size. ``python bench/results.py`` prints every stored figure as one Markdown table.
 """
 
 from __future__ import annotations
@@ -52,6 +52,13 @@ def load_average() -> list[float] | None:
         return None
 
 
+def command() -> str:
+    """The command line that produced the figures, with the database variables it depended on."""
+    env = " ".join(f"{k}={os.environ[k]}" for k in ("DATABASE_URL", "REDIS_URL") if os.environ.get(k))
+    argv = " ".join(shlex.quote(a) for a in [Path(sys.argv[0]).as_posix(), *sys.argv[1:]])
+    return f"{env} python {argv}".strip()
+
+
 def record(
     script: str,
     *,
@@ -73,9 +80,28 @@ def record(
         "machine": machine(),
         "load_average": load_average(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "command": " ".join(shlex.quote(a) for a in [Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+        "command": command(),
     }
     data["runs"] = [r for r in data["runs"] if (r["backend"], r["size"]) != (backend, size)] + [run]
     data["runs"].sort(key=lambda r: (r["backend"], r["size"]))
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return path
+
+
+def table(folder: Path = RESULTS) -> str:
+    """Every stored figure as one Markdown table (``python bench/results.py``)."""
+    lines = ["| script | backend | size | figures | date (UTC), load average | command |", "|---|---|---|---|---|---|"]
+    for path in sorted(folder.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for run in data["runs"]:
+            figures = "; ".join(f"{k} {v}" for k, v in run["figures"].items() if not k.startswith("load average"))
+            load = ", ".join(str(x) for x in run.get("load_average") or [])
+            lines.append(
+                f"| {data['script']} | {run['backend']} | {run['size']:,} | {figures} | {run['date'][:16]}, {load} | "
+                f"`{run['command']}` |"
+            )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table())
