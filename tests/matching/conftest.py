@@ -7,6 +7,20 @@ from matching.models import PostingKind
 from tests.factories import AchievementFactory, NeedFactory
 
 
+def dairy_achievements(n=3):
+    """``n`` published mastitis-detection achievements (agri-food) that a 乳房炎 need matches: the corpus
+    of the real-worker tests."""
+    return [
+        AchievementFactory(
+            title=f"奶牛隐性乳房炎在线检测装置{i}",
+            description="挤奶时在线检测电导率，早期发现乳房炎。",
+            keywords=["乳房炎", "在线检测"],
+            cluster="agri-food",
+        )
+        for i in range(n)
+    ]
+
+
 @pytest.fixture
 def corpus(db):
     """One dairy need and achievements: a direct hit, a cross-cluster hit, a look-alike and noise."""

@@ -24,6 +24,7 @@ from mengkeju.celery import app
 from mengkeju.postings import services as posting_services
 from tests.conftest import TEST_QUEUE, wait_for, worker_round_trip
 from tests.factories import AchievementFactory, NeedFactory
+from tests.matching.conftest import dairy_achievements
 from tests.notifications.test_worker import CLOSED_PORT_BROKER, broker_at
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -61,18 +62,6 @@ def dairy_need(owner, **kwargs):
         organization=owner.organization,
         **kwargs,
     )
-
-
-def dairy_achievements(n=3):
-    return [
-        AchievementFactory(
-            title=f"奶牛隐性乳房炎在线检测装置{i}",
-            description="挤奶时在线检测电导率，早期发现乳房炎。",
-            keywords=["乳房炎", "在线检测"],
-            cluster="agri-food",
-        )
-        for i in range(n)
-    ]
 
 
 # --- the broker is down ------------------------------------------------------------------------------

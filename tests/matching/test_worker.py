@@ -7,7 +7,8 @@ from matching import runs, services
 from matching.models import Match, MatchRun
 from mengkeju.postings import services as posting_services
 from tests.conftest import wait_for
-from tests.factories import AchievementFactory, NeedFactory
+from tests.factories import NeedFactory
+from tests.matching.conftest import dairy_achievements
 
 
 @pytest.mark.services
@@ -15,13 +16,7 @@ from tests.factories import AchievementFactory, NeedFactory
 def test_publishing_a_need_produces_proposals_and_a_chunked_full_run_matches_the_command(
     celery_worker_process, admin, owner
 ):
-    for i in range(3):
-        AchievementFactory(
-            title=f"奶牛隐性乳房炎在线检测装置{i}",
-            description="挤奶时在线检测电导率，早期发现乳房炎。",
-            keywords=["乳房炎", "在线检测"],
-            cluster="agri-food",
-        )
+    dairy_achievements()
     services.index_refresh(kind="achievement")
     need = NeedFactory(
         title="奶牛乳房炎早期发现",

@@ -7,7 +7,8 @@ import pytest
 from matching import runs, services
 from matching.models import Match, MatchRun, MatchRunChunk
 from tests.conftest import TEST_QUEUE, start_celery_worker, wait_for
-from tests.factories import AchievementFactory, NeedFactory
+from tests.factories import NeedFactory
+from tests.matching.conftest import dairy_achievements
 
 
 @pytest.fixture(scope="module")
@@ -20,13 +21,7 @@ def second_worker(celery_worker_process, tmp_path_factory):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("chunk_size", [1, 3, 7, 50])
 def test_two_workers_match_every_need_exactly_once_for_any_chunk_size(celery_worker_process, second_worker, chunk_size):
-    for i in range(3):
-        AchievementFactory(
-            title=f"奶牛隐性乳房炎在线检测装置{i}",
-            description="挤奶时在线检测电导率，早期发现乳房炎。",
-            keywords=["乳房炎", "在线检测"],
-            cluster="agri-food",
-        )
+    dairy_achievements()
     needs = [NeedFactory(title=f"乳房炎检测需求{i}", keywords=["乳房炎"], cluster="agri-food") for i in range(7)]
     services.index_refresh(kind="achievement")
     run = runs.match_run_start(trigger="test", chunk_size=chunk_size)
