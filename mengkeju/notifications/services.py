@@ -33,7 +33,9 @@ STALE_CLAIM = datetime.timedelta(minutes=10)
 MAX_ATTEMPTS = 8
 
 
-def _absolute(url: str) -> str:
+def absolute_url(url: str) -> str:
+    """A site path (``/deals/3/``) as the address to put in an e-mail (``SITE_URL`` + path); a URL that
+    is not a site path is returned as it is."""
     return settings.SITE_URL.rstrip("/") + url if url.startswith("/") else url
 
 
@@ -47,9 +49,9 @@ def _mail(kind: str, data: dict, url: str, language: str, name: str = "") -> tup
             for part in [
                 gettext("Hello %(name)s,") % {"name": name} if name else "",
                 text,
-                gettext("Open it on the platform: %(url)s") % {"url": _absolute(url)} if url else "",
+                gettext("Open it on the platform: %(url)s") % {"url": absolute_url(url)} if url else "",
                 gettext("You can change the language of these e-mails on your profile: %(url)s")
-                % {"url": _absolute(reverse("accounts:profile"))},
+                % {"url": absolute_url(reverse("accounts:profile"))},
                 gettext("— Mengkeju technology transfer platform"),
             ]
             if part

@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from mengkeju.core.models import User
+from mengkeju.notifications.services import absolute_url
 from mengkeju.postings.models import Posting
 
 from .models import PERIODS, Frequency, SavedSearch, SavedSearchHit, SearchKind
@@ -187,13 +188,9 @@ def user_language(user: User) -> str:
     return language if language in codes else settings.LANGUAGE_CODE
 
 
-def _absolute(url: str) -> str:
-    return settings.SITE_URL.rstrip("/") + url
-
-
 def unsubscribe_url(saved_search: SavedSearch) -> str:
     """The absolute one-click unsubscribe address of a saved search's digest (signed, no login needed)."""
-    return _absolute(reverse("savedsearches:unsubscribe", args=[unsubscribe_token(saved_search)]))
+    return absolute_url(reverse("savedsearches:unsubscribe", args=[unsubscribe_token(saved_search)]))
 
 
 def unsubscribe_headers(saved_search: SavedSearch) -> dict[str, str]:
@@ -218,13 +215,13 @@ def _digest_mail(saved_search: SavedSearch, postings: list[Posting], total: int)
         ]
         for posting in postings:
             lines.append(f"- {posting.title} ({posting.organization.name})")
-            lines.append(f"  {_absolute(posting.get_absolute_url())}")
+            lines.append(f"  {absolute_url(posting.get_absolute_url())}")
         if total > len(postings):
             lines += ["", _("… and %(more)d more.") % {"more": total - len(postings)}]
         lines += [
             "",
-            _("All results: %(url)s") % {"url": _absolute(saved_search_url(saved_search))},
-            _("Your saved searches: %(url)s") % {"url": _absolute(reverse("savedsearches:list"))},
+            _("All results: %(url)s") % {"url": absolute_url(saved_search_url(saved_search))},
+            _("Your saved searches: %(url)s") % {"url": absolute_url(reverse("savedsearches:list"))},
             _("Stop this alert (no login needed): %(url)s") % {"url": unsubscribe_url(saved_search)},
             "",
             _("— Mengkeju technology transfer platform"),
