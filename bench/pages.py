@@ -1,11 +1,12 @@
 """Browser pages under gunicorn at 20 concurrent clients, over N generated postings of each kind.
 
     python bench/pages.py --n 10000                                    # SQLite file under /tmp
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/pages.py --n 100000 --keepdb
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/pages.py --n 100000 --keepdb --match-needs 3000
 
 1. A throw-away database (``--keepdb`` keeps it for the next run) gets N achievements and N/5 needs from
    ``bench/generate.py``, imported and published with ``import_postings --publish`` (timed: the import
-   figure), then ``match --all`` fills the review queue (timed).
+   figure), then ``match --all`` fills the review queue (timed; ``--match-needs K``: only the first K needs,
+   as a platform's queue holds the proposals of the needs not yet reviewed, not of all 20k).
 2. gunicorn (``--workers 2`` sync workers on this 2-core machine, no request logging) serves that database.
 3. For each page, 20 client threads request it in a loop for ``--seconds`` (default 5; at most 60 s for
    all pages together) over keep-alive-less HTTP/1.1 on loopback; signed-in pages use a session cookie made in the
@@ -46,10 +47,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def load(n: int) -> dict:
-    """Import N achievements and N // 5 needs (published), then match; returns the timings in seconds."""
+def load(n: int, match_needs: int | None = None) -> dict:
+    """Import N achievements and N // 5 needs (published), then match every need (``match --all``) or the
+    first ``match_needs`` of them (one ``posting_match`` each); returns the timings in seconds."""
     from django.core.management import call_command
     from generate import write
+
+    from matching import services
+    from needs.models import TechnicalNeed
 
     times = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -60,8 +65,14 @@ def load(n: int) -> dict:
             call_command("import_postings", str(path), kind=kind, publish=True, verbosity=0)
             times[f"import {count} {kind}s --publish"] = time.perf_counter() - t
     t = time.perf_counter()
-    call_command("match", all=True, verbosity=0)
-    times["match --all"] = time.perf_counter() - t
+    if match_needs is None:
+        call_command("match", all=True, verbosity=0)
+        times["match --all"] = time.perf_counter() - t
+        return times
+    ids = TechnicalNeed.objects.filter(status="published").order_by("pk").values_list("pk", flat=True)
+    for need_id in ids[:match_needs]:
+        services.posting_match(kind="need", posting_id=need_id, reindex=False)  # indexed by the import
+    times[f"match {match_needs} needs"] = time.perf_counter() - t
     return times
 
 
@@ -136,6 +147,10 @@ def main():
     parser.add_argument("--seconds", type=float, default=5.0, help="per page; at most 60 s for all pages together")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--keepdb", action="store_true", help="keep the database and reuse it next time")
+    parser.add_argument(
+        "--match-needs", type=int, default=None, metavar="K",
+        help="fill the review queue from the first K needs only (default: match --all, every need)",
+    )  # fmt: skip
     args = parser.parse_args()
     args.seconds = min(args.seconds, 60.0)
 
@@ -151,7 +166,7 @@ def main():
     print(f"backend {vendor}, {args.n} achievements, {max(1, args.n // 5)} needs")
     load_times = {}
     if Achievement.objects.filter(status="published").count() < args.n:
-        load_times = {label: round(seconds, 1) for label, seconds in load(args.n).items()}
+        load_times = {label: round(seconds, 1) for label, seconds in load(args.n, args.match_needs).items()}
         for label, seconds in load_times.items():
             print(f"  {label}: {seconds:.1f} s")
     need = TechnicalNeed.objects.filter(status="published").order_by("pk").first()

@@ -14,3 +14,15 @@ class MatchingConfig(AppConfig):
         from . import selectors
 
         register_synonym_source(selectors.synonym_pairs, version=selectors.synonyms_version)
+
+        # explanations name cooperation modes in the reader's language from one read of the modes per request
+        from django.core.signals import request_started
+        from django.db.models.signals import post_delete, post_save
+
+        from mengkeju.core.models import CooperationMode
+
+        from .explain import forget_modes
+
+        request_started.connect(forget_modes, dispatch_uid="explain-forget-modes")
+        post_save.connect(forget_modes, sender=CooperationMode, dispatch_uid="explain-forget-modes-save")
+        post_delete.connect(forget_modes, sender=CooperationMode, dispatch_uid="explain-forget-modes-delete")

@@ -11,20 +11,42 @@ keys it does not know are left out.
 
 from __future__ import annotations
 
+import time
+
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 MAX_TERMS = 6
 
 
+_modes: tuple[float, dict] | None = None  # (when loaded, {name_zh: CooperationMode}); see _modes_by_chinese
+MODES_MAX_AGE = 60.0  # seconds
+
+
+def _modes_by_chinese() -> dict:
+    """The cooperation modes by Chinese name, read once per request (a review queue page explains 25 pairs
+    with one query, not 25) and at most ``MODES_MAX_AGE`` seconds old outside requests (workers).
+    Forgotten at the start of every request and when a mode is saved or deleted (``forget_modes``)."""
+    global _modes
+    from mengkeju.core.models import CooperationMode
+
+    if _modes is None or time.monotonic() - _modes[0] > MODES_MAX_AGE:
+        _modes = (time.monotonic(), {mode.name_zh: mode for mode in CooperationMode.objects.all()})
+    return _modes[1]
+
+
+def forget_modes(**kwargs) -> None:
+    """Receiver of ``request_started`` and of the modes' ``post_save`` / ``post_delete``."""
+    global _modes
+    _modes = None
+
+
 def _mode_names(names) -> str:
     """Cooperation modes stored by their Chinese names (the matcher's features), in the reader's language:
     "技术转让、合作开发" or "Technology transfer, Joint development"."""
-    from mengkeju.core.models import CooperationMode
-
-    by_zh = {mode.name_zh: mode.name for mode in CooperationMode.objects.filter(name_zh__in=list(names))}
+    by_zh = _modes_by_chinese()
     separator = ", " if (get_language() or "").startswith("en") else "、"
-    return separator.join(by_zh.get(name, name) for name in names)
+    return separator.join(by_zh[name].name if name in by_zh else name for name in names)
 
 
 def _maturity_label(value) -> str:

@@ -226,7 +226,7 @@ def index_write(
                 )
                 IndexTerm.objects.filter(kind=kind, posting_id__in=ids).delete()
                 IndexedPosting.objects.filter(kind=kind, posting_id__in=ids).delete()
-        IndexedPosting.objects.bulk_create(entries, batch_size=500)
+        index.insert_postings(entries)
         index.insert_terms(terms)
         delta.postings = len(entries) - len(old)
         delta.length = sum(e.length for e in entries) - sum(o[0] for o in old)

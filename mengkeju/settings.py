@@ -375,6 +375,9 @@ if env_bool("BEHIND_PROXY", False):
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 PAGE_SIZE = env_int("PAGE_SIZE", 20, minimum=1)
+# libraries and the review queue count exactly up to this many rows, then say "about N" (PostgreSQL's
+# estimate; mengkeju/lib/pagination.py)
+EXACT_COUNT_UP_TO = env_int("EXACT_COUNT_UP_TO", 10000, minimum=1)
 MATCH_TOP_K = env_int("MATCH_TOP_K", 10, minimum=1)
 
 # Deal pipeline (mengkeju/deals/watch.py): a deal with no stage change and no message for this many days

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from achievements.models import Achievement
 from matching.models import DealStage, MatchStatus
 from mengkeju.core.services import submission_once
+from mengkeju.lib.pagination import LargePaginator
 from mengkeju.messaging import permissions as messaging_permissions
 from mengkeju.postings import permissions as posting_permissions
 from mengkeju.postings import selectors as posting_selectors
@@ -64,7 +65,7 @@ def review_queue(request):
     _require_broker(request)
     filter_form = MatchFilterForm(request.GET or None)
     queryset = selectors.match_review_queue(sort=filter_form.sort_key(), **filter_form.filters())
-    page = Paginator(queryset, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = LargePaginator(queryset, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from mengkeju.core.models import AuditLog
 from mengkeju.core.services import submission_once
+from mengkeju.lib.pagination import LargePaginator
 
 from . import permissions, selectors, services
 from .forms import RejectForm
@@ -47,7 +47,7 @@ class PostingKind:
 def _page(request, queryset):
     from django.conf import settings
 
-    return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return LargePaginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def library(request, kind: PostingKind):

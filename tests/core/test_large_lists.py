@@ -1,0 +1,79 @@
+"""Lists that can hold a whole region's postings count exactly up to ``EXACT_COUNT_UP_TO`` rows and say
+"about N" above it on PostgreSQL, without counting every row (mengkeju/lib/pagination.py)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from matching.models import Match
+from tests.factories import AchievementFactory, NeedFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _analyze():
+    """The planner's statistics as a bulk import leaves them (``mengkeju.lib.planner_stats``)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _get(client, url, **params):
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(url, params).content.decode()
+    return html, [q["sql"] for q in captured.captured_queries]
+
+
+@pytest.mark.postgres
+def test_a_library_longer_than_the_bound_says_about_and_reads_at_most_the_bound(client, settings):
+    settings.EXACT_COUNT_UP_TO = 5
+    settings.PAGE_SIZE = 4
+    NeedFactory.create_batch(12)
+    _analyze()
+    html, queries = _get(client, reverse("needs:library"))
+    assert "约 12 条结果" in html and "共 12 条结果" not in html
+    assert "第 1 页，约 3 页" in html
+    counts = [q for q in queries if "COUNT(" in q.upper() and "needs_technicalneed" in q]
+    assert counts and all("LIMIT 6" in q for q in counts)  # never a count of the whole table
+    # the last page is there, and English says it in English
+    assert "第 3 页，约 3 页" in _get(client, reverse("needs:library"), page=3)[0]
+    client.cookies["django_language"] = "en"
+    html, _ = _get(client, reverse("needs:library"))
+    assert "About 12 results" in html and "Page 1 of about 3" in html
+
+
+@pytest.mark.postgres
+def test_lists_within_the_bound_are_exact(client, settings):
+    settings.EXACT_COUNT_UP_TO = 5
+    NeedFactory.create_batch(9)
+    NeedFactory.create_batch(3, title="马铃薯分选设备需求")
+    AchievementFactory.create_batch(5)
+    _analyze()
+    assert "共 3 条结果" in _get(client, reverse("needs:library"), q="马铃薯")[0]
+    html, _ = _get(client, reverse("achievements:library"))
+    assert "共 5 条结果" in html and "约" not in html
+
+
+def test_sqlite_and_short_lists_count_exactly(client, settings):
+    settings.EXACT_COUNT_UP_TO = 5
+    NeedFactory.create_batch(7)
+    html, _ = _get(client, reverse("needs:library"))
+    if connection.vendor == "postgresql":
+        _analyze()
+        html, _ = _get(client, reverse("needs:library"))
+        assert "约 7 条结果" in html
+    else:
+        assert "共 7 条结果" in html
+
+
+@pytest.mark.postgres
+def test_the_review_queue_says_about_above_the_bound(client_for, broker, settings):
+    settings.EXACT_COUNT_UP_TO = 5
+    need = NeedFactory()
+    for achievement in AchievementFactory.create_batch(9):
+        Match.objects.create(need=need, achievement=achievement, score=0.5)
+    _analyze()
+    html, _ = _get(client_for(broker), reverse("deals:queue"))
+    assert "(约 9)" in html
+    Match.objects.filter(pk__in=Match.objects.values_list("pk", flat=True)[:5]).delete()
+    assert "(4)" in _get(client_for(broker), reverse("deals:queue"))[0]
