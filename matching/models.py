@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from achievements.models import Achievement
 from mengkeju.core.models import TimeStampedModel
+from mengkeju.lib.fields import JSONField
 from needs.models import TechnicalNeed
 
 
@@ -44,8 +45,8 @@ class Match(TimeStampedModel):
         Achievement, verbose_name=_("achievement"), on_delete=models.CASCADE, related_name="matches"
     )
     score = models.FloatField(_("score"), default=0.0)
-    components = models.JSONField(_("score components"), default=dict, blank=True)
-    explanation = models.JSONField(_("explanation"), default=dict, blank=True)
+    components = JSONField(_("score components"), default=dict, blank=True)
+    explanation = JSONField(_("explanation"), default=dict, blank=True)
     algorithm_version = models.CharField(_("algorithm version"), max_length=40, blank=True)
     source = models.CharField(_("source"), max_length=20, choices=MatchSource.choices, default=MatchSource.MATCHER)
     status = models.CharField(_("status"), max_length=20, choices=MatchStatus.choices, default=MatchStatus.PROPOSED)

@@ -40,19 +40,28 @@ def planner_rows(queryset: QuerySet) -> int | None:
 
 
 class LargePaginator(Paginator):
-    """``Paginator`` whose ``count`` is exact up to ``settings.EXACT_COUNT_UP_TO`` rows and, above that on
-    PostgreSQL, the planner's estimate (never less than the rows counted). ``estimated`` says which."""
+    """``Paginator`` whose ``count`` is exact up to ``exact_up_to`` rows (default
+    ``settings.EXACT_COUNT_UP_TO``) and, above that on PostgreSQL, the planner's estimate; an estimate
+    below the rows already counted shows statistics older than the table, and then every row is counted.
+    ``estimated`` says which."""
 
     estimated = False
+
+    def __init__(self, object_list, per_page, *, exact_up_to: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.exact_up_to = exact_up_to
 
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
-        bound = settings.EXACT_COUNT_UP_TO
+        bound = self.exact_up_to or settings.EXACT_COUNT_UP_TO
         if not isinstance(queryset, QuerySet) or connections[queryset.db].vendor != "postgresql":
             return super().count
         counted = queryset.order_by()[: bound + 1].count()
         if counted <= bound:
             return counted
+        estimate = planner_rows(queryset) or 0
+        if estimate <= counted:  # statistics older than the rows (a bulk write not analysed yet): count them
+            return super().count
         self.estimated = True
-        return max(planner_rows(queryset) or 0, counted)
+        return estimate

@@ -100,11 +100,27 @@ def query_groups(query: str) -> list[list[list[str]]]:
     return groups(query or "", search_synonyms())
 
 
+_highlight_memo: dict[int, tuple[dict, dict[str, list[str]]]] = {}
+HIGHLIGHT_MEMO_SIZE = 256  # queries
+
+
 def highlight_terms(query: str) -> list[str]:
-    """Normalised strings to mark in results for ``query`` (synonyms included), longest first."""
+    """Normalised strings to mark in results for ``query`` (synonyms included), longest first.
+    Memoised per query while the synonyms stay the same object: a results page marks 20 titles and
+    texts with one query, and working the terms out for each took 70 ms of a 160 ms search page at
+    100k postings (cProfile; docs/benchmarks.md "Pages"). Callers must not change the list."""
     from mengkeju.lib.textanalysis.search_terms import highlight_terms as terms
 
-    return terms(query or "", search_synonyms()) if query and query.strip() else []
+    if not query or not query.strip():
+        return []
+    synonyms = search_synonyms()
+    memo = _highlight_memo.get(0)
+    if memo is None or memo[0] is not synonyms or len(memo[1]) >= HIGHLIGHT_MEMO_SIZE:
+        memo = _highlight_memo[0] = (synonyms, {})
+    found = memo[1].get(query)
+    if found is None:
+        found = memo[1][query] = terms(query, synonyms)
+    return found
 
 
 def query_words(query: str) -> list[str]:

@@ -7,6 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from matching.models import Match
+from mengkeju.postings.models import PostingStatus
+from needs.models import TechnicalNeed
 from tests.factories import AchievementFactory, NeedFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +54,16 @@ def test_lists_within_the_bound_are_exact(client, settings):
     assert "共 3 条结果" in _get(client, reverse("needs:library"), q="马铃薯")[0]
     html, _ = _get(client, reverse("achievements:library"))
     assert "共 5 条结果" in html and "约" not in html
+
+
+@pytest.mark.postgres
+def test_statistics_older_than_the_rows_give_an_exact_count(client, settings):
+    settings.EXACT_COUNT_UP_TO = 5
+    NeedFactory.create_batch(12, status=PostingStatus.DRAFT)
+    _analyze()  # the planner believes no need is published …
+    TechnicalNeed.objects.update(status=PostingStatus.PUBLISHED)  # … and then all twelve are
+    html, queries = _get(client, reverse("needs:library"))
+    assert "共 12 条结果" in html and "约" not in html
 
 
 def test_sqlite_and_short_lists_count_exactly(client, settings):
