@@ -38,12 +38,26 @@ def proposals_save(*, pairs: list[tuple[int, int, Scored]], need_id: int | None 
     the review queue."""
     result = SaveResult()
     if need_id is not None:
-        keep = [ach_id for n, ach_id, _s in pairs if n == need_id]
-        result.withdrawn = (
-            Match.objects.filter(need_id=need_id, source=MatchSource.MATCHER, status=MatchStatus.PROPOSED)
-            .exclude(achievement_id__in=keep)
-            .update(status=MatchStatus.WITHDRAWN, updated_at=timezone.now())
-        )
+        keep = {ach_id for n, ach_id, _s in pairs if n == need_id}
+        # the need's matches are locked and read by the need alone, and the stale ones withdrawn by id, so
+        # every plan goes through an index that starts with the need or the id: with ``status`` in the
+        # query, a planner whose statistics say the table is empty (the first full run, or one after a
+        # bulk delete, before ANALYZE) read every open proposal through (achievement, status) instead —
+        # 40–80 ms a need once 50,000 proposals were open, a full run slowing down quadratically
+        # (docs/benchmarks.md "Matching at scale"). The lock makes a broker's decision of the same
+        # moment wait, then stand.
+        with transaction.atomic():
+            stale = [
+                pk
+                for pk, ach_id, source, status in Match.objects.select_for_update()
+                .filter(need_id=need_id)
+                .values_list("pk", "achievement_id", "source", "status")
+                if source == MatchSource.MATCHER and status == MatchStatus.PROPOSED and ach_id not in keep
+            ]
+            if stale:
+                result.withdrawn = Match.objects.filter(pk__in=stale).update(
+                    status=MatchStatus.WITHDRAWN, updated_at=timezone.now()
+                )
     if not pairs:
         return result
     with transaction.atomic():
