@@ -41,7 +41,8 @@ def planner_rows(queryset: QuerySet) -> int | None:
 
 class LargePaginator(Paginator):
     """``Paginator`` whose ``count`` is exact up to ``exact_up_to`` rows (default
-    ``settings.EXACT_COUNT_UP_TO``) and, above that on PostgreSQL, the planner's estimate; an estimate
+    ``settings.EXACT_COUNT_UP_TO``) and, above that on PostgreSQL, the planner's estimate to two significant
+    figures ("约 29,000", never "约 28,804": a person reads that as exact); an estimate
     below the rows already counted shows statistics older than the table, and then every row is counted.
     ``estimated`` says which."""
 
@@ -64,4 +65,9 @@ class LargePaginator(Paginator):
         if estimate <= counted:  # statistics older than the rows (a bulk write not analysed yet): count them
             return super().count
         self.estimated = True
-        return estimate
+        return _round(estimate)
+
+
+def _round(n: int) -> int:
+    """``n`` to two significant figures (28,804 → 29,000; 20,014 → 20,000): an estimate read as one."""
+    return round(n, 2 - len(str(n))) if n >= 100 else n

@@ -89,3 +89,12 @@ def test_the_review_queue_says_about_above_the_bound(client_for, broker, setting
     assert "(约 9)" in html
     Match.objects.filter(pk__in=Match.objects.values_list("pk", flat=True)[:5]).delete()
     assert "(4)" in _get(client_for(broker), reverse("deals:queue"))[0]
+
+
+@pytest.mark.parametrize(
+    ("estimate", "shown"), [(12, 12), (1001, 1000), (20014, 20000), (28804, 29000), (100000, 100000)]
+)
+def test_an_estimate_is_shown_rounded_to_two_significant_figures(estimate, shown):
+    from mengkeju.lib.pagination import _round
+
+    assert _round(estimate) == shown
