@@ -24,8 +24,8 @@ MODES_MAX_AGE = 60.0  # seconds
 
 
 def _modes_by_chinese() -> dict:
-    """The cooperation modes by Chinese name, read once per request (a review queue page explains 25 pairs
-    with one query, not 25) and at most ``MODES_MAX_AGE`` seconds old outside requests (workers).
+    """The cooperation modes by Chinese name, read once per request (a review queue page explains 50 pairs
+    with one query, not 50) and at most ``MODES_MAX_AGE`` seconds old outside requests (workers).
     Forgotten at the start of every request and when a mode is saved or deleted (``forget_modes``)."""
     global _modes
     from mengkeju.core.models import CooperationMode

@@ -265,7 +265,7 @@ def test_queue_query_count_does_not_grow_with_rows(client_for, broker, need, uni
 
 def test_queue_explains_cooperation_modes_with_one_query_whatever_the_rows(client_for, broker, need, uni_u):
     """Each row's "cooperation mode in common" sentence names the modes in the reader's language; the modes
-    are read once per request, not once per row (the 100k benchmark's queue made 53 queries for 25 rows)."""
+    are read once per request, not once per row (the 100k benchmark's queue made 53 queries for its 50 rows)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
