@@ -215,6 +215,19 @@ def test_interest_upgrades_a_matcher_proposal_and_refuses_a_repeated_one(proposa
     assert _messages(exc) == ["Interest in this pair was already expressed; a broker will review it."]
 
 
+def test_interest_in_a_new_pair_leaves_the_other_pairs_of_both_postings_alone(
+    proposal, need, achievement, uni_u, org_a, owner, researcher
+):
+    other_achievement = AchievementFactory(organization=uni_u)
+    other_need = NeedFactory(organization=org_a)
+    by_researcher = services.interest_express(user=researcher, posting=need, counterpart=other_achievement, message="")
+    by_owner = services.interest_express(user=owner, posting=achievement, counterpart=other_need, message="")
+    assert {by_researcher.pk, by_owner.pk, proposal.pk} == set(Match.objects.values_list("pk", flat=True))
+    assert (by_owner.need, by_owner.achievement) == (other_need, achievement)
+    untouched = _fresh(proposal)
+    assert (untouched.source, untouched.requested_by) == (MatchSource.MATCHER, None)
+
+
 def test_interest_in_a_withdrawn_pair_proposes_it_again(proposal, need, achievement, researcher):
     Match.objects.filter(pk=proposal.pk).update(status=MatchStatus.WITHDRAWN)
     services.interest_express(user=researcher, posting=need, counterpart=achievement, message="")
@@ -636,12 +649,26 @@ def test_the_nda_is_recorded_once_and_told_to_the_other_side(confidential_pair, 
         owner,
         T0,
     )
+    assert stored.updated_at == T0
     assert _entry("deal.nda") == (owner, f"NDA accepted: {confidential_pair}", "")
     assert _events(confidential_pair)[-1] == (DealEvent.Action.NDA, owner.pk, "", "")
     assert _recipients(NotificationKind.NDA_ACCEPTED) == {"researcher": _match_url(confidential_pair)}
     services.deal_nda_accept(match=_fresh(confidential_pair), user=owner)
     assert Deal.objects.get(match=confidential_pair).nda_accepted_at == T0
     assert DealEvent.objects.filter(action=DealEvent.Action.NDA).count() == 1
+
+
+def test_the_nda_of_one_pair_is_not_the_nda_of_another(confidential_pair, uni_u, broker, owner):
+    second = Match.objects.create(need=confidential_pair.need, achievement=AchievementFactory(organization=uni_u))
+    services.match_approve(match=second, user=broker)
+    services.deal_nda_accept(match=confidential_pair, user=owner)
+    assert Deal.objects.get(match=second).nda_accepted_at is None
+
+
+def test_a_pair_approved_before_the_pipeline_gets_its_deal_dated_from_its_review(introduced, broker):
+    Deal.objects.all().delete()
+    deal = services.deal_claim(match=_fresh(introduced), user=broker)
+    assert (deal.broker, Deal.objects.get(match=introduced).last_activity_at) == (broker, T0 - DAY)
 
 
 def test_the_nda_step_is_refused_with_a_reason(confidential_pair, introduced, researcher, owner, proposal):
