@@ -167,6 +167,7 @@ def test_a_bulk_approval_needs_no_note_but_a_bulk_rejection_does(proposal, two_m
     assert str(exc.value) == "Only technology brokers can review matches."
     result = services.matches_decide(match_ids=[proposal.pk, two_more[0].pk], user=broker, approve=True)
     assert result.decided == [proposal.pk, two_more[0].pk] and result.conflicts == []
+    assert _fresh(proposal).review_note == ""
     assert _fresh(two_more[1]).status == MatchStatus.PROPOSED
 
 
@@ -306,7 +307,8 @@ def test_a_stage_move_is_recorded_told_to_the_others_and_keeps_the_deal_alive(in
         services.deal_stage_move(match=introduced, user=owner, stage=DealStage.CONTACTED, note=" 已电话联系 ")
     match = _fresh(introduced)
     assert (match.deal_stage, match.updated_at) == (DealStage.CONTACTED, T0)
-    assert Deal.objects.get(match=match).last_activity_at == T0
+    deal = Deal.objects.get(match=match)
+    assert (deal.last_activity_at, deal.updated_at) == (T0, T0)
     assert _events(match)[-1] == (DealEvent.Action.STAGE, owner.pk, DealStage.CONTACTED, "已电话联系")
     assert _entry("match.deal_stage") == (
         owner,
@@ -406,6 +408,7 @@ def test_a_refused_move_says_why(introduced, outsider, owner):
     assert exc.value.message_dict == {"stage": ["A deal that is Introduced cannot move to Implemented."]}
     stale = _fresh(introduced)
     services.deal_stage_move(match=introduced, user=owner, stage=DealStage.CONTACTED)
+    assert _events(introduced)[-1] == (DealEvent.Action.STAGE, owner.pk, DealStage.CONTACTED, "")
     with pytest.raises(services.Conflict) as exc:
         services.deal_stage_move(match=stale, user=owner, stage=DealStage.NEGOTIATING)
     assert _messages(exc) == ["Someone else moved this deal on in the meantime; reload the page and try again."]
@@ -509,8 +512,9 @@ def test_choosing_a_winner_approves_its_pair_and_tells_every_entrant(entries, ch
     )
     states = dict(ChallengeEntry.objects.values_list("pk", "status"))
     assert states == {winner.pk: ChallengeEntry.Status.CHOSEN, rival.pk: ChallengeEntry.Status.NOT_CHOSEN}
-    chosen = ChallengeEntry.objects.get(pk=winner.pk)
-    assert (chosen.match, chosen.decided_at, ChallengeEntry.objects.get(pk=rival.pk).decided_at) == (stored, T0, T0)
+    chosen, not_chosen = ChallengeEntry.objects.get(pk=winner.pk), ChallengeEntry.objects.get(pk=rival.pk)
+    assert (chosen.match, chosen.decided_at, chosen.updated_at) == (stored, T0, T0)
+    assert (not_chosen.decided_at, not_chosen.updated_at) == (T0, T0)
     assert Deal.objects.get(match=stored).broker is None
     assert _events(stored) == [(DealEvent.Action.CHOSEN, owner.pk, DealStage.INTRODUCED, "方案最优")]
     assert _entry("challenge.choose") == (
@@ -529,13 +533,35 @@ def test_choosing_a_winner_approves_its_pair_and_tells_every_entrant(entries, ch
 
 def test_a_challenge_has_one_winner(entries, owner, researcher_outsider):
     winner, rival = entries
-    services.challenge_choose(user=owner, entry=winner)
+    assert services.challenge_choose(user=owner, entry=winner).review_note == ""
     with pytest.raises(services.Conflict) as exc:
         services.challenge_choose(user=owner, entry=rival)
     assert _messages(exc) == ["A winner has already been chosen for this challenge."]
     with pytest.raises(PermissionDenied) as exc:
         services.challenge_choose(user=researcher_outsider, entry=rival)
     assert str(exc.value) == "Only the enterprise that posted the challenge chooses its winner."
+
+
+def test_choosing_in_one_challenge_leaves_the_other_challenges_and_pairs_alone(entries, challenge, org_a, owner):
+    winner, rival = entries
+    other = NeedFactory(organization=org_a, is_challenge=True, deadline=None)
+    for entry, status in ((winner, ChallengeEntry.Status.CHOSEN), (rival, ChallengeEntry.Status.SUBMITTED)):
+        ChallengeEntry.objects.create(
+            need=other,
+            achievement=entry.achievement,
+            organization=entry.organization,
+            submitted_by=entry.submitted_by,
+            proposal="另一个挑战",
+            status=status,
+        )
+    same_achievement = Match.objects.create(need=other, achievement=winner.achievement)
+    same_need = Match.objects.create(need=challenge, achievement=AchievementFactory())
+    match = services.challenge_choose(user=owner, entry=winner)
+    assert match.pk not in (same_achievement.pk, same_need.pk)
+    assert ChallengeEntry.objects.get(need=other, organization=rival.organization).status == "submitted"
+    assert set(Match.objects.filter(pk__in=[same_achievement.pk, same_need.pk]).values_list("status", flat=True)) == {
+        MatchStatus.PROPOSED
+    }
 
 
 def test_an_entry_no_longer_submitted_cannot_be_chosen(entries, owner):
@@ -667,6 +693,7 @@ def test_the_nda_of_one_pair_is_not_the_nda_of_another(confidential_pair, uni_u,
 
 def test_a_pair_approved_before_the_pipeline_gets_its_deal_dated_from_its_review(introduced, broker):
     Deal.objects.all().delete()
+    Match.objects.filter(pk=introduced.pk).update(updated_at=T0)  # changed since its review
     deal = services.deal_claim(match=_fresh(introduced), user=broker)
     assert (deal.broker, Deal.objects.get(match=introduced).last_activity_at) == (broker, T0 - DAY)
 
