@@ -170,6 +170,12 @@ def test_a_draft_without_contacts_is_not_submitted_and_each_missing_field_is_nam
     assert _status(need) == S.DRAFT
 
 
+def test_an_outsider_learns_nothing_about_the_contacts_of_a_draft(org_a, outsider):
+    need = NeedFactory(organization=org_a, status=S.DRAFT, contact_phone="")
+    with pytest.raises(PermissionDenied):
+        services.posting_submit(posting=need, user=outsider)
+
+
 def test_a_posting_already_in_review_is_refused_for_its_status_not_its_contacts(org_a, owner):
     need = NeedFactory(organization=org_a, status=S.PENDING, contact_name="")
     with pytest.raises(TransitionError) as exc:
@@ -219,6 +225,13 @@ def test_the_audit_entry_names_the_action_the_title_and_the_reason(org_a, admin)
         "reject: 牛羊肉冷链",
         " 信息不全 ",
     )
+
+
+def test_an_approval_is_audited_without_a_note(org_a, admin):
+    need = NeedFactory(organization=org_a, status=S.PENDING, title="牛羊肉冷链")
+    services.posting_approve(posting=need, user=admin)
+    entry = AuditLog.objects.get(target_id=need.pk)
+    assert (entry.action, entry.summary, entry.note) == ("need.approve", "approve: 牛羊肉冷链", "")
 
 
 def test_a_decision_changes_only_its_own_posting(org_a, admin):
