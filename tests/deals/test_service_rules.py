@@ -102,6 +102,11 @@ def test_a_rejection_tells_only_the_requester_and_opens_no_deal(need, achievemen
     assert not Deal.objects.exists()
 
 
+def test_an_approval_without_a_note_records_none(proposal, broker):
+    services.match_approve(match=proposal, user=broker)
+    assert (_fresh(proposal).review_note, _events(proposal)[0][3]) == ("", "")
+
+
 def test_a_matcher_proposal_rejected_tells_nobody(proposal, broker):
     services.match_reject(match=proposal, user=broker, note="不匹配")
     assert not Notification.objects.exists()
@@ -411,6 +416,7 @@ def test_a_refused_move_says_why(introduced, outsider, owner):
     assert _events(introduced)[-1] == (DealEvent.Action.STAGE, owner.pk, DealStage.CONTACTED, "")
     with pytest.raises(services.Conflict) as exc:
         services.deal_stage_move(match=stale, user=owner, stage=DealStage.NEGOTIATING)
+    assert exc.value.code == "conflict"
     assert _messages(exc) == ["Someone else moved this deal on in the meantime; reload the page and try again."]
 
 
@@ -531,12 +537,23 @@ def test_choosing_a_winner_approves_its_pair_and_tells_every_entrant(entries, ch
     )
 
 
-def test_a_challenge_has_one_winner(entries, owner, researcher_outsider):
+def test_a_challenge_has_one_winner(entries, challenge, org_a, owner, researcher_outsider):
     winner, rival = entries
+    decided_elsewhere = NeedFactory(organization=org_a, is_challenge=True)
+    ChallengeEntry.objects.create(
+        need=decided_elsewhere,
+        achievement=rival.achievement,
+        organization=rival.organization,
+        submitted_by=rival.submitted_by,
+        proposal="别处的挑战",
+        status=ChallengeEntry.Status.CHOSEN,
+    )
+    assert services.challenge_is_open(challenge)  # another challenge's winner does not close this one
     assert services.challenge_choose(user=owner, entry=winner).review_note == ""
+    assert not services.challenge_is_open(challenge)
     with pytest.raises(services.Conflict) as exc:
         services.challenge_choose(user=owner, entry=rival)
-    assert _messages(exc) == ["A winner has already been chosen for this challenge."]
+    assert (exc.value.code, _messages(exc)) == ("conflict", ["A winner has already been chosen for this challenge."])
     with pytest.raises(PermissionDenied) as exc:
         services.challenge_choose(user=researcher_outsider, entry=rival)
     assert str(exc.value) == "Only the enterprise that posted the challenge chooses its winner."
@@ -569,7 +586,7 @@ def test_an_entry_no_longer_submitted_cannot_be_chosen(entries, owner):
     ChallengeEntry.objects.filter(pk=winner.pk).update(status=ChallengeEntry.Status.NOT_CHOSEN)
     with pytest.raises(services.Conflict) as exc:
         services.challenge_choose(user=owner, entry=winner)
-    assert _messages(exc) == ["This entry can no longer be chosen."]
+    assert (exc.value.code, _messages(exc)) == ("conflict", ["This entry can no longer be chosen."])
 
 
 def test_choosing_an_already_introduced_pair_keeps_its_review(entries, broker, owner):
