@@ -603,7 +603,7 @@ def test_choosing_an_already_introduced_pair_keeps_its_review(entries, broker, o
         "经纪人推荐",
     )
     deal = Deal.objects.get(match=stored)
-    assert (deal.broker, deal.last_activity_at) == (broker, T0 + 30 * DAY)
+    assert (deal.broker, deal.last_activity_at, deal.updated_at) == (broker, T0 + 30 * DAY, T0 + 30 * DAY)
 
 
 # --- the responsible broker, the NDA ------------------------------------------------------------------------------
