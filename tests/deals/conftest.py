@@ -1,8 +1,11 @@
 """A need of enterprise A and an achievement of university U with contact details, and a proposal between them."""
 
 import pytest
+import time_machine
 
 from matching.models import Match
+from mengkeju.deals import services as deal_services
+from tests.deals.service_rules import DAY, T0, _fresh
 from tests.factories import AchievementFactory, NeedFactory
 
 NEED_CONTACT = {
@@ -65,3 +68,17 @@ def achievement(uni_u, researcher):
 @pytest.fixture
 def proposal(need, achievement):
     return Match.objects.create(need=need, achievement=achievement, score=0.72, explanation=EXPLANATION)
+
+
+# the deal service rules (tests/deals/test_service_rules_*.py)
+@pytest.fixture
+def two_more(need, uni_u):
+    return [Match.objects.create(need=need, achievement=AchievementFactory(organization=uni_u)) for _ in range(2)]
+
+
+@pytest.fixture
+def introduced(proposal, broker):
+    """An approved pair; its need was published on 2026-02-20 (local time)."""
+    type(proposal.need).objects.filter(pk=proposal.need_id).update(published_at=T0 - 10 * DAY)
+    with time_machine.travel(T0 - DAY, tick=False):
+        return deal_services.match_approve(match=_fresh(proposal), user=broker)
