@@ -4,14 +4,17 @@ headline (mengkeju.dashboard.selectors). tests/dashboard/test_figures.py checks 
 platform's rows."""
 
 import datetime
+import zoneinfo
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from matching.models import Match
 from mengkeju.core.models import IndustryCluster
 from mengkeju.dashboard import selectors
+from mengkeju.deals.models import DealEvent
 from tests.factories import AchievementFactory, NeedFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +65,9 @@ def test_the_months_shown_run_back_across_a_years_end(months, today, first):
     assert keys == sorted(keys)
 
 
-def test_postings_are_counted_in_the_month_of_their_local_publication_within_the_window():
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # a naive datetime in the query would warn
+@pytest.mark.parametrize("active", ["Asia/Shanghai", "UTC"])
+def test_postings_are_counted_in_the_month_of_their_local_publication_within_the_window(active):
     local = datetime.timezone(datetime.timedelta(hours=8))
     for published in (
         datetime.datetime(2025, 12, 1, 0, 0, tzinfo=local),  # the window's first moment
@@ -71,9 +76,14 @@ def test_postings_are_counted_in_the_month_of_their_local_publication_within_the
         datetime.datetime(2026, 11, 20, tzinfo=local),  # after the "today" asked for
     ):
         NeedFactory(published_at=published)
-    rows = {r["month"]: r["needs"] for r in selectors.postings_over_time(months=11, today=datetime.date(2026, 10, 5))}
+
+    def needs(months, today):
+        with timezone.override(zoneinfo.ZoneInfo(active)):  # platform months, whatever time zone is active
+            return {r["month"]: r["needs"] for r in selectors.postings_over_time(months=months, today=today)}
+
+    rows = needs(11, datetime.date(2026, 10, 5))
     assert rows["2025-12"] == 1 and rows["2026-10"] == 0 and sum(rows.values()) == 1
-    rows = {r["month"]: r["needs"] for r in selectors.postings_over_time(months=12, today=datetime.date(2026, 11, 5))}
+    rows = needs(12, datetime.date(2026, 11, 5))
     assert (rows["2025-12"], rows["2026-11"], sum(rows.values())) == (1, 2, 3)
 
 
@@ -114,18 +124,30 @@ def test_the_median_review_time_is_rounded_to_a_tenth_of_an_hour(broker):
     assert selectors.median_review_hours() == 100.1  # 100.0514 hours
 
 
+def test_an_introduction_counts_as_contacted_only_once_its_deal_reached_contact(broker):
+    need = NeedFactory()
+    requested = match(need, created_s=0, reviewed_s=0, status="approved", source="interest", deal_stage="introduced")
+    DealEvent.objects.create(match=requested, action=DealEvent.Action.REQUESTED)
+    DealEvent.objects.create(match=requested, action=DealEvent.Action.APPROVED, stage="introduced")
+    dropped = match(need, created_s=0, reviewed_s=0, status="approved", deal_stage="dropped")
+    DealEvent.objects.create(match=dropped, action=DealEvent.Action.STAGE, stage="introduced")
+    assert [step["count"] for step in selectors.funnel()] == [2, 2, 0, 0]
+    DealEvent.objects.create(match=dropped, action=DealEvent.Action.STAGE, stage="negotiating")
+    assert [step["count"] for step in selectors.funnel()] == [2, 2, 1, 0]
+
+
 def test_the_headline_gives_the_contract_value_and_both_medians(broker):
     need = NeedFactory(published_at=NOW - datetime.timedelta(days=30))
-    match(need, created_s=0, reviewed_s=20 * 86_400, status="approved", reviewed_by=broker)
+    match(need, created_s=0, reviewed_s=30 * 86_400 - 876_965, status="approved", reviewed_by=broker)  # 10.15006 d
     signed = datetime.date(2026, 11, 25)
     match(
         need,
         created_s=0,
-        reviewed_s=26 * 86_400,
+        reviewed_s=30 * 86_400 - 876_965,
         status="approved",
         reviewed_by=broker,
         contract_signed_on=signed,
         contract_amount_wan=Decimal("12.5"),
         deal_stage="signed",
     )
-    assert selectors.headline() == selectors.Headline(Decimal("12.5"), 7.0, 25.0)
+    assert selectors.headline() == selectors.Headline(Decimal("12.5"), 10.2, 25.0)
