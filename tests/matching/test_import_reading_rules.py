@@ -5,6 +5,8 @@ tests/matching/test_import_files.py drives the same reading through ``manage.py 
 import codecs
 import csv
 import datetime
+import tracemalloc
+import zipfile
 
 import pytest
 
@@ -65,8 +67,8 @@ def test_a_file_above_the_size_limit_is_refused_in_megabytes_and_one_at_the_limi
     monkeypatch.setattr(import_reading, "MAX_FILE_BYTES", 2 * 2**20)
     expected = "3 MB is larger than the limit of 2 MB; split it into several files"
     assert refusal(tmp_path, b"\n" * (3 * 2**20), "n.jsonl") == expected
-    source, records = read(tmp_path, b"\n" * (2 * 2**20))
-    assert (source.estimated_records, records) == (2 * 2**20, [])
+    source, _ = read(tmp_path, b" " * (2 * 2**20))
+    assert source.estimated_records == 1
 
 
 @pytest.mark.parametrize(
@@ -157,6 +159,18 @@ def test_a_named_encoding_is_used(tmp_path, requested, codec, label):
     assert (records, source.encoding) == (ROW, label)
 
 
+def test_the_encoding_is_detected_unless_one_is_named(tmp_path):
+    path = tmp_path / "n.csv"
+    path.write_bytes(HEADER_AND_ROW.encode("gbk"))
+    source, records = open_source(path)
+    assert (source.encoding, list(records)) == ("GB18030/GBK", ROW)
+
+
+def test_utf16_asked_for_with_a_big_endian_mark_is_read_by_its_mark(tmp_path):
+    source, records = read(tmp_path, codecs.BOM_UTF16_BE + HEADER_AND_ROW.encode("utf-16-be"), "n.csv", "utf-16")
+    assert (source.encoding, records) == ("UTF-16", ROW)
+
+
 def test_utf16_asked_for_without_a_mark_or_ascii_is_taken_as_little_endian(tmp_path):
     assert encoding_of(tmp_path, "乳房炎".encode("utf-16-le"), encoding="utf-16") == (LE, [f"read as {LE}"])
 
@@ -170,6 +184,7 @@ def test_utf16_asked_for_without_a_mark_or_ascii_is_taken_as_little_endian(tmp_p
         ("ab一cd一ef一gh一ij一kl一mn一".encode("utf-16-le"), "UTF-8"),  # NULs on both sides
         ("乳房炎奶牛牧场ab\n".encode("utf-16-le"), "GB18030/GBK"),  # 3 of 10 code units ASCII: not enough
         ("乳房炎奶牛牧abc\n".encode("utf-16-le"), LE),  # 4 of 10
+        ("乳房炎奶牛牧场ab\n".encode("utf-16-be"), "GB18030/GBK"),
         ("乳房炎奶牛牧abc\n".encode("utf-16-be"), BE),
         (("一" + "a" * 19).encode("utf-16-le"), "UTF-8"),  # 1 NUL of 20 on the wrong side: too many
         (("一" + "a" * 20).encode("utf-16-le"), LE),  # 1 of 21: a stray one
@@ -188,13 +203,22 @@ def test_utf16_without_a_mark_is_told_by_its_nul_bytes(tmp_path, content, label)
         (b"external_id,title\nX1,a\xff\xff\xff\n", "UTF-8"),  # ASCII with three stray bytes
         ("external_id,title\nX1,乳".encode() + b"\x81\x40\n", "GB18030/GBK"),  # as much invalid as valid UTF-8
         (b"external_id,title\nX1,\x7f\x7f\x81\x40\n", "GB18030/GBK"),  # DEL is ASCII, not valid non-ASCII
+        (b"external_id,title\nX1," + "\u0080\u0080".encode() + b"\x81\x40\n", "UTF-8"),  # U+0080 is not ASCII
     ],
 )
 def test_a_file_that_is_not_all_utf8_is_read_as_utf8_or_gb18030_by_its_share_of_valid_utf8(tmp_path, content, label):
     source, [record] = read(tmp_path, content, "n.csv")
     assert (source.encoding, record.line) == (label, 2)
     if label == "UTF-8":
-        assert import_reading.text_problem(record.row["title"]).startswith("invalid UTF-8 byte 0xFF at character")
+        assert import_reading.text_problem(record.row["title"]).startswith("invalid UTF-8 byte 0x")
+
+
+def test_the_share_of_valid_utf8_is_judged_on_the_start_of_the_file(tmp_path):
+    start = "external_id,title\n" + "".join(f"X{i},乳房炎早期发现\n" for i in range(4000))  # 110 kB
+    later = b"Y," + b"\xff" * 20 + b"\n"  # 30,000 bad bytes after the first 64 kB: more than the valid characters
+    source, records = read(tmp_path, start.encode() + later * 1500, "n.csv")
+    assert source.encoding == "UTF-8" and len(records) == 5500
+    assert records[-1] == Record(5501, {"external_id": "Y", "title": "\udcff" * 20})
 
 
 @pytest.mark.parametrize(
@@ -246,6 +270,7 @@ def test_utf16_that_cannot_be_decoded_is_refused_at_its_line(tmp_path, content, 
         ("a\nb\nc", 3),
         ("a\n\nb\n", 3),
         ("乳\n乳\n", 2),
+        ("上\n上\n", 2),  # U+4E0A: a 0x0A byte that is no line break
     ],
 )
 @pytest.mark.parametrize("codec", ["utf-8", "utf-8-sig", "gbk", "utf-16", "utf-16-le", "utf-16-be", "utf-16-be-bom"])
@@ -322,7 +347,7 @@ def test_a_jsonl_line_above_the_limit_is_skipped_and_reported_and_the_next_lines
     monkeypatch.setattr(import_reading, "MAX_LINE_CHARS", 1_000)
     monkeypatch.setattr(import_reading, "CHUNK_BYTES", 7)  # drained in several pieces
     long = '{"a": "' + "长" * 990 + '"}'  # 1,000 characters with its line break: at the limit
-    longer = '{"a": "' + "长" * 991 + '"}'
+    longer = '{"a": "' + "长" * 1_000 + '"}'
     _, records = read(tmp_path, "\n".join(['{"x": 0}', long, longer, '{"x": 3}', longer, ""]))
     assert [(r.line, r.error) for r in records] == [
         (1, None),
@@ -332,6 +357,26 @@ def test_a_jsonl_line_above_the_limit_is_skipped_and_reported_and_the_next_lines
         (5, "line 5: longer than 1,000 characters (the limit of one line)"),
     ]
     assert records[1].row == {"a": "长" * 990} and records[3].row == {"x": 3}
+
+
+def test_a_carriage_return_alone_does_not_end_a_jsonl_line(tmp_path):
+    _, records = read(tmp_path, b'{"a": 1}\r{"b": 2}\n{"c": 3}\r\n')
+    assert records == [Record(1, None, "line 1: invalid JSON (Extra data at column 10)"), Record(2, {"c": 3})]
+
+
+def test_a_large_file_and_a_long_line_are_read_with_bounded_memory(tmp_path):
+    path = tmp_path / "n.jsonl"
+    path.write_bytes(b'{"a": "' + b"x" * 20_000_000 + b'"}\n{"b": 2}\n')
+    tracemalloc.start()
+    try:
+        source, records = open_source(path)
+        records = list(records)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (source.encoding, source.estimated_records) == ("UTF-8", 2)
+    assert [r.line for r in records] == [1, 2] and records[1].row == {"b": 2}
+    assert peak < 8_000_000  # the file is read in chunks, never whole, the long line skipped piece by piece
 
 
 # --- CSV ------------------------------------------------------------------------------------------------
@@ -346,6 +391,14 @@ def test_csv_records_start_on_their_file_line_after_a_header_that_may_start_lowe
         Record(9, {"external_id": "X3", "title": "标题"}),  # empty cells past the header are no error
     ]
     assert source.estimated_records == 9
+
+
+def test_a_line_break_inside_a_quoted_csv_cell_is_kept_as_written(tmp_path):
+    _, records = read(tmp_path, b'external_id,title\r\nX1,"two\r\nlines"\r\nX2,b\r\n', "n.csv")
+    assert records == [
+        Record(2, {"external_id": "X1", "title": "two\r\nlines"}),
+        Record(4, {"external_id": "X2", "title": "b"}),
+    ]
 
 
 def test_a_row_with_more_filled_cells_than_the_header_has_columns_is_an_error(tmp_path):
@@ -452,9 +505,38 @@ def test_a_workbooks_first_sheet_is_read_by_sheet_row_with_cells_as_a_csv_export
     ]
 
 
-def test_a_workbook_with_one_sheet_has_no_note(tmp_path):
+def test_a_workbook_with_one_sheet_has_no_note_and_one_with_two_has(tmp_path):
     source, records = read_workbook(workbook(tmp_path, [["external_id"], ["X1"]]))
     assert (source.notes, records) == ([], [Record(2, {"external_id": "X1"})])
+    source, records = read_workbook(workbook(tmp_path, [["external_id"], ["X1"]], [["x"]]))
+    assert (source.notes, records) == (["read the first sheet '需求' only, of 2"], [Record(2, {"external_id": "X1"})])
+
+
+def rewrite_sheet(path, change):
+    """The workbook at ``path`` with its first sheet's XML changed by ``change``."""
+    with zipfile.ZipFile(path) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = change(parts[sheet].decode()).encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_a_formula_cell_is_read_as_the_value_excel_saved(tmp_path):
+    path = workbook(tmp_path, [["external_id", "budget_min_wan"], ["X1", "=10+20"]])
+    rewrite_sheet(path, lambda xml: xml.replace("<f>10+20</f><v />", "<f>10+20</f><v>30</v>"))
+    assert read_workbook(path)[1] == [Record(2, {"external_id": "X1", "budget_min_wan": "30"})]
+
+
+def test_a_sheet_damaged_part_way_gives_its_rows_then_one_error(tmp_path):
+    path = workbook(tmp_path, [["external_id", "title"], ["X1", "a"], ["X2", "b"], ["X3", "c"]])
+    rewrite_sheet(path, lambda xml: xml[: xml.index('<row r="3"') + 30])
+    _, records = read_workbook(path)
+    assert records[0] == Record(2, {"external_id": "X1", "title": "a"})
+    assert (len(records), records[1].line, records[1].row) == (2, 0, None)
+    assert records[1].error.startswith("the sheet could not be read further (ParseError: unclosed token: line 1")
 
 
 @pytest.mark.parametrize(
