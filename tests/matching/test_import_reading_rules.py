@@ -196,6 +196,17 @@ def test_utf16_without_a_mark_is_told_by_its_nul_bytes(tmp_path, content, label)
     assert encoding_of(tmp_path, content)[0] == label
 
 
+def test_the_nul_bytes_are_counted_in_the_first_4096_bytes(tmp_path):
+    # 102 NULs on the wrong side of 2,048 code units are stray ones (under 5 %); a 103rd at byte 4,097 is not seen
+    content = ("一" * 102 + "a" * 1946 + "一\n").encode("utf-16-le")
+    assert encoding_of(tmp_path, content)[0] == LE
+
+
+def test_utf16_cut_off_inside_its_last_character_is_refused_at_that_byte(tmp_path):
+    content = "乳房炎奶牛牧场草原abcd".encode("utf-16-le") + b"a"  # 13 code units, 4 of them ASCII, and half of one
+    assert refusal(tmp_path, content).startswith(f"not {LE} text: byte 0x61 at line 1 (byte offset 26) cannot")
+
+
 @pytest.mark.parametrize(
     "content, label",
     [
