@@ -187,7 +187,7 @@ def _first_undecodable(path: Path, codec: str) -> tuple[int, int, int] | None:
     decoder = codecs.getincrementaldecoder(codec)("strict")
     offset = 0
     lines = 1
-    newline = {"utf-16": b"\n\x00", "utf-16-le": b"\n\x00", "utf-16-be": b"\x00\n"}.get(codec, b"\n")
+    newline = _newline(path, codec)
     with path.open("rb") as f:
         while True:
             chunk = f.read(CHUNK_BYTES)
@@ -205,11 +205,16 @@ def _first_undecodable(path: Path, codec: str) -> tuple[int, int, int] | None:
             offset += len(chunk)
 
 
-def _count_lines(path: Path, codec: str) -> int:
-    newline = "\n".encode(codec) if codec.startswith("utf-16-") else b"\n"
+def _newline(path: Path, codec: str) -> bytes:
+    """The bytes of a line break in ``codec``; for "utf-16" (byte order from the mark) those of the file's mark."""
     if codec == "utf-16":
         with path.open("rb") as f:
-            newline = "\n".encode("utf-16-be" if f.read(2) == codecs.BOM_UTF16_BE else "utf-16-le")
+            codec = "utf-16-be" if f.read(2) == codecs.BOM_UTF16_BE else "utf-16-le"
+    return "\n".encode(codec) if codec.startswith("utf-16-") else b"\n"
+
+
+def _count_lines(path: Path, codec: str) -> int:
+    newline = _newline(path, codec)
     count = 0
     last = b""
     with path.open("rb") as f:

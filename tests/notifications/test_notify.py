@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import translation
@@ -180,3 +181,23 @@ def test_profile_language_choice_has_a_plain_default(owner, client_for):
     page = client_for(owner).get(reverse("accounts:profile")).content.decode()
     assert "平台默认（简体中文）" in page or "平台默认 (简体中文)" in page
     assert "---------" not in page
+
+
+def test_each_active_recipient_is_told_once_and_one_without_an_address_does_not_stop_the_others_mail(
+    owner, colleague, django_capture_on_commit_callbacks
+):
+    no_address = UserFactory(username="no-address", email="")
+    inactive = UserFactory(username="inactive", is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        notes = notify(
+            recipients=[no_address, None, owner, inactive, colleague, owner], kind=NotificationKind.DEAL_STAGE, data={}
+        )
+    assert sorted(n.recipient.username for n in notes) == ["colleague", "no-address", "owner"]
+    assert kinds_of(inactive) == [] and mails_to(inactive) == []
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([owner.email, colleague.email])  # sent after the commit
+
+
+def test_a_notification_without_a_link_has_none_in_the_app_or_the_mail(owner):
+    [note] = notify(recipients=[owner], kind=NotificationKind.DEAL_STAGE, data={})
+    assert Notification.objects.get(pk=note.pk).url == ""
+    assert "请在平台上查看" not in mails_to(owner)[0].body

@@ -4,6 +4,7 @@ import datetime
 import smtplib
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.core.management import call_command
@@ -241,3 +242,102 @@ def test_marking_read_keeps_the_first_reading_time(owner):
     first = Notification.objects.get(pk=note.pk).read_at
     assert services.notifications_mark_read(user=owner) == 0
     assert Notification.objects.get(pk=note.pk).read_at == first
+
+
+T0 = datetime.datetime(2026, 11, 30, 9, 0, tzinfo=datetime.UTC)
+
+
+def test_a_failed_send_records_the_error_on_its_own_row_only_and_logs_the_attempt(row, monkeypatch, caplog):
+    other = EmailOutbox.objects.create(to="x@a.example", subject="s", body="b", status=OutboxStatus.SENDING)
+
+    def broken(self, fail_silently=False):
+        traveller.shift(datetime.timedelta(seconds=5))
+        raise smtplib.SMTPServerDisconnected("gone " + "x" * 2000)
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", broken)
+    with (
+        time_machine.travel(T0, tick=False) as traveller,
+        caplog.at_level("WARNING", logger=services.__name__),
+        pytest.raises(smtplib.SMTPServerDisconnected),
+    ):
+        services.outbox_send(outbox_id=row.pk)
+    row.refresh_from_db()
+    assert row.last_error == ("SMTPServerDisconnected: gone " + "x" * 2000)[:1000] and len(row.last_error) == 1000
+    assert row.updated_at == T0 + datetime.timedelta(seconds=5)  # the failure, not the claim
+    assert [r.getMessage() for r in caplog.records] == [f"e-mail {row.pk} not sent (attempt 1): SMTPServerDisconnected"]
+    assert EmailOutbox.objects.get(pk=other.pk).status == OutboxStatus.SENDING  # someone else's send
+
+
+def test_a_failed_send_leaves_a_row_that_another_worker_has_sent_meanwhile_as_sent(row, monkeypatch):
+    def sent_elsewhere_then_broken(self, fail_silently=False):
+        EmailOutbox.objects.filter(pk=row.pk).update(status=OutboxStatus.SENT, sent_at=timezone.now())
+        raise smtplib.SMTPServerDisconnected("gone")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", sent_elsewhere_then_broken)
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        services.outbox_send(outbox_id=row.pk)
+    assert EmailOutbox.objects.get(pk=row.pk).status == OutboxStatus.SENT
+
+
+def test_a_send_after_a_failure_clears_the_error_and_stamps_the_row(row):
+    EmailOutbox.objects.filter(pk=row.pk).update(last_error="SMTPServerDisconnected: gone")
+    send = EmailMessage.send
+
+    def slow(message, fail_silently=False):
+        traveller.shift(datetime.timedelta(seconds=5))
+        return send(message, fail_silently)
+
+    with time_machine.travel(T0, tick=False) as traveller, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(EmailMessage, "send", slow)
+        assert services.outbox_send(outbox_id=row.pk)
+    row.refresh_from_db()
+    assert (row.status, row.last_error) == (OutboxStatus.SENT, "")
+    assert row.sent_at == row.updated_at == T0 + datetime.timedelta(seconds=5)
+
+
+def test_a_sender_with_its_own_request_id_logs_its_own_and_one_without_logs_none(owner, caplog):
+    from mengkeju.lib.logs import request_id_var
+
+    token = request_id_var.set("req-row")
+    try:
+        [written] = services.notify(recipients=[owner], kind=NotificationKind.MATCH_APPROVED, data={})
+    finally:
+        request_id_var.reset(token)
+    [unmarked] = services.notify(recipients=[owner], kind=NotificationKind.MATCH_APPROVED, data={})
+    first, second = (EmailOutbox.objects.get(notification=n) for n in (written, unmarked))
+    token = request_id_var.set("req-own")
+    try:
+        with caplog.at_level("INFO", logger=services.__name__):
+            assert services.outbox_send(outbox_id=first.pk)
+    finally:
+        request_id_var.reset(token)
+    with caplog.at_level("INFO", logger=services.__name__):
+        assert services.outbox_send(outbox_id=second.pk)
+    sent = {r.getMessage(): r.request_id for r in caplog.records}
+    assert sent == {f"e-mail {first.pk} sent": "req-own", f"e-mail {second.pk} sent": "-"}
+
+
+def test_the_log_lines_of_a_broker_outage_and_of_a_failed_resend_say_which_mail(row, monkeypatch, caplog):
+    def down(outbox_id):
+        raise OperationalError("Connection refused.")
+
+    def broken(self, fail_silently=False):
+        raise smtplib.SMTPServerDisconnected("gone")
+
+    monkeypatch.setattr(tasks.send_outbox_email, "delay", down)
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", broken)
+    age(row, 5)
+    with caplog.at_level("WARNING", logger=services.__name__):
+        assert services.outbox_enqueue(outbox_ids=[row.pk]) == 0
+        assert services.outbox_resend_pending() == 0
+    messages = [r.getMessage() for r in caplog.records]
+    assert f"broker unavailable, e-mail {row.pk} stays pending for the re-send task: Connection refused." in messages
+    assert f"re-sending e-mail {row.pk} failed" in messages
+
+
+def test_marking_read_stamps_the_notification(owner):
+    [note] = services.notify(recipients=[owner], kind=NotificationKind.MATCH_APPROVED, data={}, email=False)
+    with time_machine.travel(T0 + datetime.timedelta(days=1), tick=False):
+        services.notifications_mark_read(user=owner, ids=[note.pk])
+    note.refresh_from_db()
+    assert note.read_at == note.updated_at == T0 + datetime.timedelta(days=1)
