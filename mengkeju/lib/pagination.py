@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
@@ -52,6 +52,46 @@ class LargePaginator(Paginator):
         super().__init__(object_list, per_page, **kwargs)
         self.exact_up_to = exact_up_to
 
+    def validate_number(self, number) -> int:
+        """As ``Paginator``'s, but past the estimated last page too: an estimate may fall short of the rows,
+        and no row may become unreachable (``page`` decides whether the page holds any)."""
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            if not self.estimated or int(number) < 1:
+                raise
+            return int(number)
+
+    def get_page(self, number) -> Page:
+        """A page that holds rows, whatever ``number`` is: page 1 for a bad number, the last page for one
+        beyond it (for an estimated list, the last page that holds rows, by an exact count)."""
+        try:
+            number = self.validate_number(number)
+        except PageNotAnInteger:
+            number = 1
+        except EmptyPage:
+            number = self.num_pages
+        try:
+            return self.page(number)
+        except EmptyPage:  # beyond the rows of an estimated list
+            return self.page(self.exact_last_page())
+
+    def page(self, number) -> Page:
+        """Rows ``(number - 1) × per_page`` onwards. For an estimated count, one row more is read, so the
+        page knows whether another follows (``has_next``) without trusting the estimate."""
+        number = self.validate_number(number)
+        if not self.estimated:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage(self.error_messages["no_results"])
+        return EstimatedPage(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
+
+    def exact_last_page(self) -> int:
+        """The last page that holds rows, by an exact count (only when an estimate overshot)."""
+        return max(1, -(-self.object_list.count() // self.per_page))
+
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
@@ -71,3 +111,17 @@ class LargePaginator(Paginator):
 def _round(n: int) -> int:
     """``n`` to two significant figures (28,804 → 29,000; 20,014 → 20,000): an estimate read as one."""
     return round(n, 2 - len(str(n))) if n >= 100 else n
+
+
+class EstimatedPage(Page):
+    """A page of an estimated list: it has a next page when a row follows it, whatever the estimate says."""
+
+    def __init__(self, object_list, number, paginator, *, more: bool):
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self) -> bool:
+        return self.more
+
+    def end_index(self) -> int:
+        return (self.number - 1) * self.paginator.per_page + len(self.object_list)

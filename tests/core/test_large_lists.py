@@ -1,10 +1,14 @@
 """Lists that can hold a whole region's postings count exactly up to ``EXACT_COUNT_UP_TO`` rows and say
 "about N" above it on PostgreSQL, without counting every row (mengkeju/lib/pagination.py)."""
 
+import datetime
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from matching.models import Match
 from mengkeju.postings.models import PostingStatus
@@ -12,6 +16,8 @@ from needs.models import TechnicalNeed
 from tests.factories import AchievementFactory, NeedFactory
 
 pytestmark = pytest.mark.django_db
+
+DAY = datetime.timedelta(days=1)
 
 
 def _analyze():
@@ -98,3 +104,27 @@ def test_an_estimate_is_shown_rounded_to_two_significant_figures(estimate, shown
     from mengkeju.lib.pagination import _round
 
     assert _round(estimate) == shown
+
+
+@pytest.mark.postgres
+def test_rows_past_an_estimate_that_falls_short_can_still_be_paged_to(client, settings):
+    settings.EXACT_COUNT_UP_TO = 5
+    settings.PAGE_SIZE = 4
+    NeedFactory.create_batch(12)
+    drafts = NeedFactory.create_batch(48, status=PostingStatus.DRAFT)
+    _analyze()  # 12 of 60 published, as the statistics have it …
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+    TechnicalNeed.objects.filter(pk__in=[d.pk for d in drafts[:24]]).update(  # … then 24 more: 36 rows, 9 pages
+        status=PostingStatus.PUBLISHED, published_at=long_ago
+    )
+    TechnicalNeed.objects.filter(pk=drafts[0].pk).update(title="最早的一条需求", published_at=long_ago - DAY)
+    html, _ = _get(client, reverse("needs:library"))
+    estimated_pages = int(re.search(r"第 1 页，约 (\d+) 页", html).group(1))
+    assert estimated_pages < 9  # the estimate falls short of the rows
+    html, _ = _get(client, reverse("needs:library"), page=estimated_pages)
+    assert f"page={estimated_pages + 1}" in html  # yet its last page offers the next
+    html, _ = _get(client, reverse("needs:library"), page=9)
+    assert "最早的一条需求" in html and "page=10" not in html
+    # a page past the rows shows the last page that holds any; a bad number the first
+    assert "最早的一条需求" in _get(client, reverse("needs:library"), page=40)[0]
+    assert "第 1 页" in _get(client, reverse("needs:library"), page="x")[0]
