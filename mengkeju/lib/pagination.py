@@ -10,6 +10,9 @@ fresh after bulk imports by ``mengkeju.lib.planner_stats``) and flagged ``estima
 which then say "about". The same technique as PostgreSQL's wiki "Count estimate" and the Django admin's
 ``show_full_result_count = False``.
 
+Paging does not trust the estimate: each page of an estimated list reads one row more to know whether a
+next page follows, and a page past the estimated last one is served while it holds rows.
+
 SQLite counts its libraries fast enough (an index-only count) and has no row estimate: there, and for
 anything that is not a queryset, the count is exact.
 """
