@@ -5,7 +5,7 @@ import time_machine
 
 from matching.models import Match
 from mengkeju.deals import services as deal_services
-from tests.deals.service_rules import DAY, T0, _fresh
+from tests.deals.service_rules import DAY, T0, fresh
 from tests.factories import AchievementFactory, NeedFactory
 
 NEED_CONTACT = {
@@ -81,4 +81,4 @@ def introduced(proposal, broker):
     """An approved pair; its need was published on 2026-02-20 (local time)."""
     type(proposal.need).objects.filter(pk=proposal.need_id).update(published_at=T0 - 10 * DAY)
     with time_machine.travel(T0 - DAY, tick=False):
-        return deal_services.match_approve(match=_fresh(proposal), user=broker)
+        return deal_services.match_approve(match=fresh(proposal), user=broker)

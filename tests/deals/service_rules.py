@@ -22,31 +22,31 @@ def _in_english():
         yield
 
 
-def _messages(exc_info) -> list[str]:
+def messages(exc_info) -> list[str]:
     return [str(message) for message in exc_info.value.messages]
 
 
-def _recipients(kind) -> dict[str, str]:
+def recipients(kind) -> dict[str, str]:
     """username → link of each notification of ``kind``."""
     return {n.recipient.username: n.url for n in Notification.objects.filter(kind=kind)}
 
 
-def _text(kind) -> str:
+def text(kind) -> str:
     return Notification.objects.filter(kind=kind).first().text
 
 
-def _entry(action) -> tuple:
+def entry(action) -> tuple:
     entry = AuditLog.objects.get(action=action)
     return entry.actor, entry.summary, entry.note
 
 
-def _events(match) -> list[tuple]:
+def events(match) -> list[tuple]:
     return list(DealEvent.objects.filter(match=match).order_by("id").values_list("action", "actor", "stage", "note"))
 
 
-def _match_url(match) -> str:
+def match_url(match) -> str:
     return reverse("deals:match", args=[match.pk])
 
 
-def _fresh(match) -> Match:
+def fresh(match) -> Match:
     return Match.objects.get(pk=match.pk)

@@ -11,18 +11,8 @@ from mengkeju.deals import services
 from mengkeju.deals.models import ChallengeEntry, Deal, DealEvent
 from mengkeju.notifications.models import Notification, NotificationKind
 from mengkeju.postings.models import PostingStatus
-from tests.deals.service_rules import (
-    DAY,
-    T0,
-    _entry,
-    _events,
-    _fresh,
-    _in_english,  # noqa: F401  (autouse: every test reads English)
-    _match_url,
-    _messages,
-    _recipients,
-    _text,
-)
+from tests.deals import service_rules as rules
+from tests.deals.service_rules import _in_english  # noqa: F401  (autouse: every test reads English)
 from tests.factories import AchievementFactory, NeedFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +30,7 @@ def challenge(need):
 
 def test_a_challenge_is_open_until_its_deadline_day_and_its_winner(challenge, achievement, researcher, owner):
     assert services.challenge_is_open(challenge)
-    challenge.deadline = timezone.localdate() - DAY
+    challenge.deadline = timezone.localdate() - rules.DAY
     assert not services.challenge_is_open(challenge)
     challenge.deadline = None
     assert services.challenge_is_open(challenge)
@@ -60,16 +50,19 @@ def test_taking_on_a_challenge_is_told_to_the_enterprise(challenge, achievement,
         researcher,
         "六个月",
     )
-    assert _entry("challenge.enter") == (researcher, f"entry: {challenge.title}", "")
+    assert rules.entry("challenge.enter") == (researcher, f"entry: {challenge.title}", "")
     url = reverse("deals:challenge", args=[challenge.pk])
-    assert _recipients(NotificationKind.CHALLENGE_ENTRY) == {"owner": url}
+    assert rules.recipients(NotificationKind.CHALLENGE_ENTRY) == {"owner": url}
     assert (
-        _text(NotificationKind.CHALLENGE_ENTRY)
+        rules.text(NotificationKind.CHALLENGE_ENTRY)
         == f"{researcher.organization} took on your challenge “{challenge.title}”."
     )
     with pytest.raises(ValidationError) as exc:
         services.challenge_enter(user=researcher, need=challenge, achievement=achievement, proposal="再来")
-    assert (exc.value.code, _messages(exc)) == ("duplicate", ["Your organization has already taken on this challenge."])
+    assert (exc.value.code, rules.messages(exc)) == (
+        "duplicate",
+        ["Your organization has already taken on this challenge."],
+    )
 
 
 def test_a_closed_challenge_or_a_foreign_achievement_is_refused(challenge, achievement, uni_u, researcher, owner):
@@ -80,11 +73,11 @@ def test_a_closed_challenge_or_a_foreign_achievement_is_refused(challenge, achie
         with pytest.raises(ValidationError) as exc:
             services.challenge_enter(user=researcher, need=challenge, achievement=other, proposal="")
         assert exc.value.message_dict == {"achievement": ["Choose one of your organization's published achievements."]}
-    type(challenge).objects.filter(pk=challenge.pk).update(deadline=timezone.localdate() - DAY)
+    type(challenge).objects.filter(pk=challenge.pk).update(deadline=timezone.localdate() - rules.DAY)
     challenge.refresh_from_db()
     with pytest.raises(ValidationError) as exc:
         services.challenge_enter(user=researcher, need=challenge, achievement=achievement, proposal="")
-    assert (exc.value.code, _messages(exc)) == ("closed", ["This challenge is no longer open."])
+    assert (exc.value.code, rules.messages(exc)) == ("closed", ["This challenge is no longer open."])
 
 
 @pytest.fixture
@@ -100,9 +93,9 @@ def entries(challenge, achievement, researcher, researcher_outsider):
 
 def test_choosing_a_winner_approves_its_pair_and_tells_every_entrant(entries, challenge, owner, researcher):
     winner, rival = entries
-    with time_machine.travel(T0, tick=False):
+    with time_machine.travel(rules.T0, tick=False):
         match = services.challenge_choose(user=owner, entry=winner, note=" 方案最优 ")
-    stored = _fresh(match)
+    stored = rules.fresh(match)
     assert (stored.need, stored.achievement, stored.source, stored.status, stored.deal_stage) == (
         challenge,
         winner.achievement,
@@ -114,26 +107,28 @@ def test_choosing_a_winner_approves_its_pair_and_tells_every_entrant(entries, ch
         researcher,
         "中试线",
         owner,
-        T0,
+        rules.T0,
         "方案最优",
     )
     states = dict(ChallengeEntry.objects.values_list("pk", "status"))
     assert states == {winner.pk: ChallengeEntry.Status.CHOSEN, rival.pk: ChallengeEntry.Status.NOT_CHOSEN}
     chosen, not_chosen = ChallengeEntry.objects.get(pk=winner.pk), ChallengeEntry.objects.get(pk=rival.pk)
-    assert (chosen.match, chosen.decided_at, chosen.updated_at) == (stored, T0, T0)
-    assert (not_chosen.decided_at, not_chosen.updated_at) == (T0, T0)
+    assert (chosen.match, chosen.decided_at, chosen.updated_at) == (stored, rules.T0, rules.T0)
+    assert (not_chosen.decided_at, not_chosen.updated_at) == (rules.T0, rules.T0)
     assert Deal.objects.get(match=stored).broker is None
-    assert _events(stored) == [(DealEvent.Action.CHOSEN, owner.pk, DealStage.INTRODUCED, "方案最优")]
-    assert _entry("challenge.choose") == (
+    assert rules.events(stored) == [(DealEvent.Action.CHOSEN, owner.pk, DealStage.INTRODUCED, "方案最优")]
+    assert rules.entry("challenge.choose") == (
         owner,
         f"challenge winner: {challenge.title} ↔ {winner.achievement.title}",
         " 方案最优 ",
     )
-    assert _recipients(NotificationKind.CHALLENGE_CHOSEN) == {"researcher": _match_url(stored)}
-    assert _text(NotificationKind.CHALLENGE_CHOSEN) == f"Your entry was chosen for the challenge “{challenge.title}”."
+    assert rules.recipients(NotificationKind.CHALLENGE_CHOSEN) == {"researcher": rules.match_url(stored)}
+    assert (
+        rules.text(NotificationKind.CHALLENGE_CHOSEN) == f"Your entry was chosen for the challenge “{challenge.title}”."
+    )
     page = reverse("deals:challenge", args=[challenge.pk])
-    assert _recipients(NotificationKind.CHALLENGE_WINNER) == {"researcher_outsider": page}
-    assert _text(NotificationKind.CHALLENGE_WINNER) == (
+    assert rules.recipients(NotificationKind.CHALLENGE_WINNER) == {"researcher_outsider": page}
+    assert rules.text(NotificationKind.CHALLENGE_WINNER) == (
         f"The challenge “{challenge.title}” has a winner: {researcher.organization}."
     )
 
@@ -154,7 +149,10 @@ def test_a_challenge_has_one_winner(entries, challenge, org_a, owner, researcher
     assert not services.challenge_is_open(challenge)
     with pytest.raises(services.Conflict) as exc:
         services.challenge_choose(user=owner, entry=rival)
-    assert (exc.value.code, _messages(exc)) == ("conflict", ["A winner has already been chosen for this challenge."])
+    assert (exc.value.code, rules.messages(exc)) == (
+        "conflict",
+        ["A winner has already been chosen for this challenge."],
+    )
     with pytest.raises(PermissionDenied) as exc:
         services.challenge_choose(user=researcher_outsider, entry=rival)
     assert str(exc.value) == "Only the enterprise that posted the challenge chooses its winner."
@@ -187,16 +185,16 @@ def test_an_entry_no_longer_submitted_cannot_be_chosen(entries, owner):
     ChallengeEntry.objects.filter(pk=winner.pk).update(status=ChallengeEntry.Status.NOT_CHOSEN)
     with pytest.raises(services.Conflict) as exc:
         services.challenge_choose(user=owner, entry=winner)
-    assert (exc.value.code, _messages(exc)) == ("conflict", ["This entry can no longer be chosen."])
+    assert (exc.value.code, rules.messages(exc)) == ("conflict", ["This entry can no longer be chosen."])
 
 
 def test_choosing_an_already_introduced_pair_keeps_its_review(entries, broker, owner):
     winner, _rival = entries
     approved = Match.objects.create(need=winner.need, achievement=winner.achievement)
     services.match_approve(match=approved, user=broker, note="经纪人推荐")
-    with time_machine.travel(T0 + 30 * DAY, tick=False):
+    with time_machine.travel(rules.T0 + 30 * rules.DAY, tick=False):
         match = services.challenge_choose(user=owner, entry=winner)
-    stored = _fresh(match)
+    stored = rules.fresh(match)
     assert (stored.pk, stored.source, stored.reviewed_by, stored.review_note) == (
         approved.pk,
         MatchSource.MATCHER,
@@ -204,4 +202,8 @@ def test_choosing_an_already_introduced_pair_keeps_its_review(entries, broker, o
         "经纪人推荐",
     )
     deal = Deal.objects.get(match=stored)
-    assert (deal.broker, deal.last_activity_at, deal.updated_at) == (broker, T0 + 30 * DAY, T0 + 30 * DAY)
+    assert (deal.broker, deal.last_activity_at, deal.updated_at) == (
+        broker,
+        rules.T0 + 30 * rules.DAY,
+        rules.T0 + 30 * rules.DAY,
+    )

@@ -14,17 +14,8 @@ from mengkeju.deals import services
 from mengkeju.deals.models import Deal, DealEvent
 from mengkeju.notifications.models import Notification, NotificationKind
 from mengkeju.postings.models import PostingStatus
-from tests.deals.service_rules import (
-    T0,
-    _entry,
-    _events,
-    _fresh,
-    _in_english,  # noqa: F401  (autouse: every test reads English)
-    _match_url,
-    _messages,
-    _recipients,
-    _text,
-)
+from tests.deals import service_rules as rules
+from tests.deals.service_rules import _in_english  # noqa: F401  (autouse: every test reads English)
 from tests.factories import AchievementFactory, NeedFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,36 +28,36 @@ def test_an_approval_introduces_both_sides_and_is_recorded(
     proposal, need, achievement, broker, colleague, outsider, org_a
 ):
     UserFactory(username="gone", organization=org_a, is_active=False)
-    with time_machine.travel(T0, tick=False):
+    with time_machine.travel(rules.T0, tick=False):
         services.match_approve(match=proposal, user=broker, note="  方向一致 ")
-    match = _fresh(proposal)
+    match = rules.fresh(proposal)
     assert (match.status, match.reviewed_by, match.reviewed_at, match.review_note, match.deal_stage) == (
         MatchStatus.APPROVED,
         broker,
-        T0,
+        rules.T0,
         "方向一致",
         DealStage.INTRODUCED,
     )
-    assert _entry("match.approve") == (broker, f"approved: {need.title} ↔ {achievement.title}", "  方向一致 ")
+    assert rules.entry("match.approve") == (broker, f"approved: {need.title} ↔ {achievement.title}", "  方向一致 ")
     assert AuditLog.objects.get(action="match.approve").data == {"score": 0.72, "source": "matcher"}
-    assert _events(match) == [(DealEvent.Action.APPROVED, broker.pk, DealStage.INTRODUCED, "方向一致")]
-    url = _match_url(match)
-    assert _recipients(NotificationKind.MATCH_APPROVED) == {"owner": url, "colleague": url, "researcher": url}
-    assert _text(NotificationKind.MATCH_APPROVED) == (
+    assert rules.events(match) == [(DealEvent.Action.APPROVED, broker.pk, DealStage.INTRODUCED, "方向一致")]
+    url = rules.match_url(match)
+    assert rules.recipients(NotificationKind.MATCH_APPROVED) == {"owner": url, "colleague": url, "researcher": url}
+    assert rules.text(NotificationKind.MATCH_APPROVED) == (
         f"A broker introduced “{need.title}” and “{achievement.title}”: you can now see each other's contact details."
     )
-    assert Deal.objects.get(match=match).last_activity_at == T0
+    assert Deal.objects.get(match=match).last_activity_at == rules.T0
 
 
 def test_a_rejection_tells_only_the_requester_and_opens_no_deal(need, achievement, researcher, broker):
     match = services.interest_express(user=researcher, posting=need, counterpart=achievement, message="愿意合作")
     services.match_reject(match=match, user=broker, note=" 不匹配 ")
-    match = _fresh(match)
+    match = rules.fresh(match)
     assert (match.status, match.review_note, match.deal_stage) == (MatchStatus.REJECTED, "不匹配", "")
-    assert _entry("match.reject") == (broker, f"rejected: {need.title} ↔ {achievement.title}", " 不匹配 ")
-    assert _events(match)[-1] == (DealEvent.Action.REJECTED, broker.pk, "", "不匹配")
-    assert _recipients(NotificationKind.MATCH_REJECTED) == {"researcher": _match_url(match)}
-    assert _text(NotificationKind.MATCH_REJECTED) == (
+    assert rules.entry("match.reject") == (broker, f"rejected: {need.title} ↔ {achievement.title}", " 不匹配 ")
+    assert rules.events(match)[-1] == (DealEvent.Action.REJECTED, broker.pk, "", "不匹配")
+    assert rules.recipients(NotificationKind.MATCH_REJECTED) == {"researcher": rules.match_url(match)}
+    assert rules.text(NotificationKind.MATCH_REJECTED) == (
         f"Your request about “{need.title}” and “{achievement.title}” was declined."
     )
     assert not Deal.objects.exists()
@@ -74,7 +65,7 @@ def test_a_rejection_tells_only_the_requester_and_opens_no_deal(need, achievemen
 
 def test_an_approval_without_a_note_records_none(proposal, broker):
     services.match_approve(match=proposal, user=broker)
-    assert (_fresh(proposal).review_note, _events(proposal)[0][3]) == ("", "")
+    assert (rules.fresh(proposal).review_note, rules.events(proposal)[0][3]) == ("", "")
 
 
 def test_a_matcher_proposal_rejected_tells_nobody(proposal, broker):
@@ -89,17 +80,20 @@ def test_a_rejection_needs_a_reason_and_a_broker(proposal, broker, owner):
     with pytest.raises(PermissionDenied) as exc:
         services.match_approve(match=proposal, user=owner)
     assert str(exc.value) == "Only technology brokers can review matches."
-    assert _fresh(proposal).status == MatchStatus.PROPOSED
+    assert rules.fresh(proposal).status == MatchStatus.PROPOSED
 
 
 def test_the_second_reviewer_is_told_who_decided_and_when(proposal, broker, admin):
-    stale = _fresh(proposal)
-    with time_machine.travel(T0, tick=False):
+    stale = rules.fresh(proposal)
+    with time_machine.travel(rules.T0, tick=False):
         services.match_approve(match=proposal, user=broker)
-    with time_machine.travel(T0 + datetime.timedelta(hours=2), tick=False), pytest.raises(services.Conflict) as exc:
+    with (
+        time_machine.travel(rules.T0 + datetime.timedelta(hours=2), tick=False),
+        pytest.raises(services.Conflict) as exc,
+    ):
         services.match_reject(match=stale, user=admin, note="重复")
     assert exc.value.code == "conflict"
-    assert _messages(exc) == [
+    assert rules.messages(exc) == [
         f"{broker} already decided this match (Approved) at 2026-03-02 17:00; nothing was changed."
     ]
 
@@ -108,7 +102,9 @@ def test_a_withdrawn_proposal_is_no_longer_open_for_review(proposal, broker):
     Match.objects.filter(pk=proposal.pk).update(status=MatchStatus.WITHDRAWN)
     with pytest.raises(services.Conflict) as exc:
         services.match_approve(match=proposal, user=broker)
-    assert _messages(exc) == ["This match is no longer open for review (it is now: Withdrawn); nothing was changed."]
+    assert rules.messages(exc) == [
+        "This match is no longer open for review (it is now: Withdrawn); nothing was changed."
+    ]
 
 
 # --- several at once ---------------------------------------------------------------------------------------
@@ -119,7 +115,7 @@ def test_a_bulk_rejection_rejects_each_with_the_reason_and_lists_the_conflicts(p
     ids = [proposal.pk, *(m.pk for m in two_more)]
     result = services.matches_decide(match_ids=ids, user=broker, approve=False, note="领域不符")
     assert result.decided == [proposal.pk, two_more[1].pk]
-    decided = _fresh(two_more[0])
+    decided = rules.fresh(two_more[0])
     assert result.conflicts == [
         f"{decided}: {broker} already decided this match (Approved) at "
         f"{timezone.localtime(decided.reviewed_at):%Y-%m-%d %H:%M}; nothing was changed."
@@ -137,8 +133,8 @@ def test_a_bulk_approval_needs_no_note_but_a_bulk_rejection_does(proposal, two_m
     assert str(exc.value) == "Only technology brokers can review matches."
     result = services.matches_decide(match_ids=[proposal.pk, two_more[0].pk], user=broker, approve=True)
     assert result.decided == [proposal.pk, two_more[0].pk] and result.conflicts == []
-    assert _fresh(proposal).review_note == ""
-    assert _fresh(two_more[1]).status == MatchStatus.PROPOSED
+    assert rules.fresh(proposal).review_note == ""
+    assert rules.fresh(two_more[1]).status == MatchStatus.PROPOSED
 
 
 # --- expressed interest ----------------------------------------------------------------------------------------
@@ -155,11 +151,11 @@ def test_interest_is_a_proposal_told_to_the_other_side_and_the_brokers(need, ach
         "可中试",
     )
     assert match.pk and match.score is not None
-    assert _events(match) == [(DealEvent.Action.REQUESTED, researcher.pk, "", "可中试")]
-    assert _entry("match.interest") == (researcher, f"interest: {need.title} ↔ {achievement.title}", "")
+    assert rules.events(match) == [(DealEvent.Action.REQUESTED, researcher.pk, "", "可中试")]
+    assert rules.entry("match.interest") == (researcher, f"interest: {need.title} ↔ {achievement.title}", "")
     told = {n.recipient.username: n.url for n in Notification.objects.filter(kind=NotificationKind.INTEREST_RECEIVED)}
-    assert told == {"owner": need.get_absolute_url(), "broker": _match_url(match)}
-    assert _text(NotificationKind.INTEREST_RECEIVED) == (
+    assert told == {"owner": need.get_absolute_url(), "broker": rules.match_url(match)}
+    assert rules.text(NotificationKind.INTEREST_RECEIVED) == (
         f"{researcher.organization} is interested in pairing “{need.title}” with “{achievement.title}”; "
         "a broker will review it."
     )
@@ -168,13 +164,13 @@ def test_interest_is_a_proposal_told_to_the_other_side_and_the_brokers(need, ach
 def test_an_enterprise_expresses_interest_in_an_achievement_with_its_need(need, achievement, owner):
     match = services.interest_express(user=owner, posting=achievement, counterpart=need, message="")
     assert (match.need, match.achievement, match.requested_by) == (need, achievement, owner)
-    assert set(_recipients(NotificationKind.INTEREST_RECEIVED)) == {"researcher"}
+    assert set(rules.recipients(NotificationKind.INTEREST_RECEIVED)) == {"researcher"}
 
 
 def test_interest_upgrades_a_matcher_proposal_and_refuses_a_repeated_one(proposal, need, achievement, researcher):
     match = services.interest_express(user=researcher, posting=need, counterpart=achievement, message="补充说明")
     assert match.pk == proposal.pk
-    stored = _fresh(proposal)
+    stored = rules.fresh(proposal)
     assert (stored.source, stored.status, stored.requested_by, stored.message) == (
         MatchSource.INTEREST,
         MatchStatus.PROPOSED,
@@ -183,7 +179,7 @@ def test_interest_upgrades_a_matcher_proposal_and_refuses_a_repeated_one(proposa
     )
     with pytest.raises(ValidationError) as exc:
         services.interest_express(user=researcher, posting=need, counterpart=achievement, message="再次")
-    assert _messages(exc) == ["Interest in this pair was already expressed; a broker will review it."]
+    assert rules.messages(exc) == ["Interest in this pair was already expressed; a broker will review it."]
 
 
 def test_interest_in_a_new_pair_leaves_the_other_pairs_of_both_postings_alone(
@@ -195,14 +191,14 @@ def test_interest_in_a_new_pair_leaves_the_other_pairs_of_both_postings_alone(
     by_owner = services.interest_express(user=owner, posting=achievement, counterpart=other_need, message="")
     assert {by_researcher.pk, by_owner.pk, proposal.pk} == set(Match.objects.values_list("pk", flat=True))
     assert (by_owner.need, by_owner.achievement) == (other_need, achievement)
-    untouched = _fresh(proposal)
+    untouched = rules.fresh(proposal)
     assert (untouched.source, untouched.requested_by) == (MatchSource.MATCHER, None)
 
 
 def test_interest_in_a_withdrawn_pair_proposes_it_again(proposal, need, achievement, researcher):
     Match.objects.filter(pk=proposal.pk).update(status=MatchStatus.WITHDRAWN)
     services.interest_express(user=researcher, posting=need, counterpart=achievement, message="")
-    assert _fresh(proposal).status == MatchStatus.PROPOSED
+    assert rules.fresh(proposal).status == MatchStatus.PROPOSED
 
 
 @pytest.mark.parametrize(
@@ -216,7 +212,7 @@ def test_interest_in_a_decided_pair_says_why_not(proposal, need, achievement, re
     Match.objects.filter(pk=proposal.pk).update(status=status)
     with pytest.raises(ValidationError) as exc:
         services.interest_express(user=researcher, posting=need, counterpart=achievement, message="")
-    assert (exc.value.code, _messages(exc)) == (code, [message])
+    assert (exc.value.code, rules.messages(exc)) == (code, [message])
 
 
 def test_interest_needs_an_own_published_counterpart_and_a_short_message(need, achievement, uni_u, researcher, owner):
