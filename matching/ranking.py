@@ -60,6 +60,7 @@ def rank_need(
     calibrator: Calibrator,
     links: dict | None = None,
     associations=None,
+    associated: dict | None = None,
     options: Options = DEFAULT_OPTIONS,
     more: Callable[[dict[str, float]], list[Side]] | None = None,
     df_lookup: Callable[[set[str]], dict[str, int]] | None = None,
@@ -69,11 +70,15 @@ def rank_need(
     ``components["probability"]``, ``components["match_score"]`` (the score before calibration) and
     ``components["proposed"]`` (at most ``top_k`` are). Returns (ranked, final query).
 
-    ``associations``: a ``matching.associations.Associations`` (corpus term associations) or None.
+    ``associations``: a ``matching.associations.Associations`` (corpus term associations) or None;
+    ``associated``: the need's association terms when the caller has worked them out already
+    (``association_terms``, e.g. to retrieve candidates for them), so they are not worked out twice.
     ``more(feedback words → weights)`` may bring more candidates for the feedback words (the database's
     retrieval); ``df_lookup(words)`` gives document frequencies the scorer's statistics lack."""
     links = links if options.links else None
-    assoc = association_terms(scorer, side, expanded, links, associations) if options.associations else None
+    assoc = associated
+    if assoc is None and options.associations:
+        assoc = association_terms(scorer, side, expanded, links, associations)
     q = scorer.query(side, expanded, links=links, associations=assoc)
     first = _order([(s, d) for d in docs if (s := scorer.score_only(q, d)) > 0])
     if options.feedback and first:

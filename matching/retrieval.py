@@ -186,6 +186,7 @@ def rank_for(
         text = own_features.get("text", "")
         links = layer.expansion(text=text, cluster=own.cluster) if options.links else {}
         link_terms = {t: (w, None) for t, (w, _info) in links.items() if t not in expanded}
+        assoc = None
         if options.associations:  # corpus associations: their document frequencies, and retrieval for them
             assoc = association_terms(_scorer(_stats_for(ach_stats, {})), own, expanded, links, associations) or {}
             link_terms.update({t: (w, None) for t, (w, _info) in assoc.items() if t not in expanded})
@@ -209,6 +210,7 @@ def rank_for(
             calibrator=cal,
             links=links,
             associations=associations,
+            associated=assoc,
             options=options,
             more=more,
             df_lookup=lambda words: document_frequencies(PostingKind.ACHIEVEMENT, words),
