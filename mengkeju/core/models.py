@@ -193,8 +193,10 @@ class User(AbstractUser):
 
     @property
     def preferred_language(self) -> str:
-        """The user's language code (``zh-hans`` / ``en``): their choice, else the platform default."""
-        return self.language or settings.LANGUAGE_CODE
+        """The language of the user's notifications and mails (``zh-hans`` / ``en``): their choice when it
+        is one of ``settings.LANGUAGES``, else the platform default."""
+        codes = {code for code, _name in settings.LANGUAGES}
+        return self.language if self.language in codes else settings.LANGUAGE_CODE
 
     def get_primary_role_display(self) -> str:
         role = self.primary_role

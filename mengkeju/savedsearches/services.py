@@ -17,7 +17,6 @@ import datetime
 import logging
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -181,13 +180,6 @@ def saved_search_list_due(*, now: datetime.datetime) -> QuerySet:
     return SavedSearch.objects.filter(due, active=True, user__is_active=True).order_by("checked_at", "id")
 
 
-def user_language(user: User) -> str:
-    """The language of a user's mail: their profile's (when the profile has one), else the site's."""
-    language = getattr(user, "language", None) or ""
-    codes = {code for code, _name in settings.LANGUAGES}
-    return language if language in codes else settings.LANGUAGE_CODE
-
-
 def unsubscribe_url(saved_search: SavedSearch) -> str:
     """The absolute one-click unsubscribe address of a saved search's digest (signed, no login needed)."""
     return absolute_url(reverse("savedsearches:unsubscribe", args=[unsubscribe_token(saved_search)]))
@@ -204,7 +196,7 @@ def unsubscribe_headers(saved_search: SavedSearch) -> dict[str, str]:
 
 
 def _digest_mail(saved_search: SavedSearch, postings: list[Posting], total: int) -> tuple[str, str]:
-    with translation.override(user_language(saved_search.user)):
+    with translation.override(saved_search.user.preferred_language):
         subject = _("[Mengkeju] %(count)d new for your saved search “%(name)s”") % {
             "count": total,
             "name": saved_search.name,

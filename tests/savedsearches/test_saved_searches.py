@@ -4,7 +4,6 @@ visitor's call to action and "similar postings" panel on detail pages."""
 
 import datetime
 import re
-from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
@@ -18,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from mengkeju.core.models import IndustryCluster
+from mengkeju.core.models import IndustryCluster, User
 from mengkeju.notifications.models import EmailOutbox, Notification, NotificationKind
 from mengkeju.savedsearches import services
 from mengkeju.savedsearches.models import SavedSearch, SavedSearchHit
@@ -173,10 +172,10 @@ def test_the_digest_applies_the_saved_filters_and_skips_ones_no_longer_valid(out
 
 
 def test_the_digest_is_in_the_users_language_else_the_sites(alert, org_a, settings):
-    assert services.user_language(SimpleNamespace(language="en")) == "en"
-    assert services.user_language(SimpleNamespace(language="")) == settings.LANGUAGE_CODE
-    assert services.user_language(SimpleNamespace()) == settings.LANGUAGE_CODE
-    assert services.user_language(SimpleNamespace(language="xx")) == settings.LANGUAGE_CODE
+    assert User(language="en").preferred_language == "en"
+    assert User(language="").preferred_language == settings.LANGUAGE_CODE
+    assert User().preferred_language == settings.LANGUAGE_CODE
+    assert User(language="xx").preferred_language == settings.LANGUAGE_CODE
     need(org_a, "颗粒硅提纯", at(0, 2))
     settings.LANGUAGE_CODE = "en"
     digests(at(1))
