@@ -3,7 +3,8 @@
 Enterprises describe symptoms (一开春路面就裂缝、坑槽; 冬天烧煤多、屋里还冷), researchers name technologies
 (沥青抗冻融改性; 空气源热泵、建筑保温). A relation says: when a need of a cluster mentions the problem, the
 technology words are worth looking for in achievements. It is data: a starter set written from general
-domain knowledge (``matching/data/concepts.tsv``, seeded into the ``ConceptLink`` table), edited by admins.
+domain knowledge (``matching/data/concepts.tsv`` and ``concepts_general.tsv``, seeded into the
+``ConceptLink`` table), edited by admins.
 
 A relation has
 
@@ -27,6 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data" / "concepts.tsv"
+# the second starter set (migration 0015): written without sight of any evaluation set, see its header
+GENERAL = Path(__file__).resolve().parent / "data" / "concepts_general.tsv"
+STARTER_FILES = (DATA, GENERAL)
 ANY_CLUSTER = "*"
 # weight of a technology word brought in by a relation (a keyword weighs 3, a title word 2)
 LINK_WEIGHT = 2.0
@@ -72,18 +76,20 @@ def problem_errors(problem: str) -> str | None:
     return None
 
 
-def starter_links(path: Path = DATA) -> list[ConceptLink]:
-    """The starter set shipped with the code."""
+def starter_links(path: Path | None = None) -> list[ConceptLink]:
+    """The starter set shipped with the code: the relations of ``path``, or of every file of
+    ``STARTER_FILES`` (first the first set, then the general one)."""
     links = []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip() or line.startswith("#"):
-                continue
-            parts = [p.strip() for p in line.rstrip("\n").split("\t")]
-            if len(parts) >= 3 and parts[1] and parts[2]:
-                links.append(
-                    ConceptLink(parts[0] or ANY_CLUSTER, parts[1], parts[2], parts[3] if len(parts) > 3 else "")
-                )
+    for name in [path] if path is not None else STARTER_FILES:
+        with open(name, encoding="utf-8") as fh:
+            for line in fh:
+                if not line.strip() or line.startswith("#"):
+                    continue
+                parts = [p.strip() for p in line.rstrip("\n").split("\t")]
+                if len(parts) >= 3 and parts[1] and parts[2]:
+                    links.append(
+                        ConceptLink(parts[0] or ANY_CLUSTER, parts[1], parts[2], parts[3] if len(parts) > 3 else "")
+                    )
     return links
 
 

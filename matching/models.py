@@ -367,7 +367,8 @@ class IndexKindStat(models.Model):
 class ConceptLink(TimeStampedModel):
     """A problem → technology relation of the concept layer (``matching.concepts``): when a need of
     ``cluster`` (Chinese name, ``*`` = every cluster) mentions the problem, achievements naming the
-    technology are looked for. Edited by admins; the starter set comes from ``matching/data/concepts.tsv``."""
+    technology are looked for. Edited by admins; the starter set comes from ``matching/data/concepts.tsv`` and
+    ``concepts_general.tsv``."""
 
     cluster = models.CharField(
         _("industry cluster"), max_length=40, default="*", help_text=_("Chinese name, or * for every cluster")

@@ -139,7 +139,8 @@ def _calibrate_alone(scored: Scored, best: tuple[float, int], cal) -> Scored:
         probability=round(p, 6),
         calibration=cal.version,
     )
-    c["proposed"] = bool(p > cal.threshold and c.get("evidence", 0) >= 1)
+    # the probability as stored and shown (rounded), as rank_need compares it
+    c["proposed"] = bool(c["probability"] > cal.threshold and c.get("evidence", 0) >= 1)
     return scored
 
 

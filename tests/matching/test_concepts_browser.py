@@ -3,6 +3,7 @@ in the recent changes; a broker reads it; neither page is wider than the window 
 
 import pytest
 from django.conf import settings
+from django.db.models import Q
 from django.test import Client
 
 from matching.models import ConceptLink
@@ -33,7 +34,7 @@ def _context(chromium, live_server, user, viewport):
 
 
 def test_admin_adds_a_relation_on_a_phone_and_a_broker_reads_it(chromium, live_server, admin, broker):
-    ConceptLink.objects.filter(technology__contains="热泵").delete()
+    ConceptLink.objects.filter(Q(technology__contains="热泵") | Q(problem__contains="热泵")).delete()
     context = _context(chromium, live_server, admin, PHONE)
     page = context.new_page()
     page.goto(live_server.url + "/matching/concepts/")
