@@ -115,15 +115,20 @@ def write_jsonl(records: list[dict], path: Path) -> Path:
 # --- fast loading of postings with their index rows ---------------------------------------------
 
 
+CACHED_PIECES = 200_000
+
+
 class Features:
     """posting features (as matching.services.posting_features) composed from cached pieces."""
 
     def __init__(self, analyzer):
         self.a = analyzer
-        self.terms = lru_cache(maxsize=None)(self._terms)
-        self.grams = lru_cache(maxsize=None)(self._grams)
-        self.concepts = lru_cache(maxsize=None)(self._concepts)
-        self.words = lru_cache(maxsize=None)(self._words)
+        # bounded: sentences and keywords repeat across generated postings, titles mostly do not, and
+        # unbounded caches held ~40 kB a posting (20 GB at 500k)
+        self.terms = lru_cache(maxsize=CACHED_PIECES)(self._terms)
+        self.grams = lru_cache(maxsize=CACHED_PIECES)(self._grams)
+        self.concepts = lru_cache(maxsize=CACHED_PIECES)(self._concepts)
+        self.words = lru_cache(maxsize=CACHED_PIECES)(self._words)
 
     def _words(self, text: str) -> frozenset[str]:
         return frozenset(self.a.tokens(text))

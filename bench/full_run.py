@@ -8,7 +8,9 @@ database (``--keepdb`` keeps it and reuses the achievements), then for 1 and 2 w
 --pool=solo`` processes on a private queue): deletes the proposals, starts a full run with
 ``match_run_start`` and waits until it is done; the time is the run's own ``finished_at - started_at``.
 Baseline: one worker, in the same run; printed as a ratio (the ideal with two workers on two cores is
-2.0x). Also printed: proposals per need, each worker's resident memory (largest ``VmRSS`` seen, sampled
+2.0x). ``--retrieval database,memory`` also runs each worker count with the candidates from the database
+(``MATCHING_RUN_MEMORY_INDEX=0``) beside the workers' in-memory posting lists, printed as a ratio.
+Also printed: proposals per need, each worker's resident memory (largest ``VmRSS`` seen, sampled
 every 0.5 s), the CPU time of the workers against the wall time (a shared machine shows as CPU < wall ×
 workers), and the index's size on disk per 100k postings (``pg_total_relation_size`` of the matcher's
 index tables). The figures go to ``bench/results/full_run.json``.
@@ -28,8 +30,10 @@ from results import record
 QUEUE = f"mengkeju-bench-{os.getpid()}"
 
 
-def start_workers(count: int, database_url: str) -> list[subprocess.Popen]:
+def start_workers(count: int, database_url: str, memory_index: int | None = None) -> list[subprocess.Popen]:
     env = os.environ | {"DATABASE_URL": database_url, "DB_CONN_MAX_AGE": "60"}
+    if memory_index is not None:  # MATCHING_RUN_MEMORY_INDEX of the workers (else the settings' default)
+        env["MATCHING_RUN_MEMORY_INDEX"] = str(memory_index)
     workers = []
     for i in range(count):
         log = open(f"/tmp/{QUEUE}-{i}.log", "w")  # noqa: SIM115
@@ -98,6 +102,12 @@ def main():
     parser.add_argument("--achievements", type=int, default=10000)
     parser.add_argument("--chunk-size", type=int, default=100)
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument(
+        "--retrieval",
+        default="memory",
+        help="comma-separated: memory (the workers' capped posting lists, the default of real workers) and/or "
+        "database (MATCHING_RUN_MEMORY_INDEX=0); each worker count is run with each",
+    )
     parser.add_argument("--keepdb", action="store_true", help="keep the database and reuse its achievements")
     args = parser.parse_args()
     if not os.environ.get("REDIS_URL"):
@@ -133,9 +143,10 @@ def main():
     print(f"matcher index on disk: {size:.0f} MB for {postings} postings ({size * 100000 / postings:.0f} MB per 100k)")
     load = os.getloadavg()
     times, figures = {}, {}
-    for count in [int(c) for c in args.workers.split(",")]:
+    modes = [m for m in args.retrieval.split(",") if m]
+    for count, mode in [(int(c), m) for c in args.workers.split(",") for m in modes]:
         Match.objects.all().delete()
-        workers = start_workers(count, database_url)
+        workers = start_workers(count, database_url, memory_index=0 if mode == "database" else 10**9)
         peak = dict.fromkeys(w.pid for w in workers)
         try:
             time.sleep(8)  # workers connect and load jieba lazily; the first chunk pays for the dictionary
@@ -149,23 +160,32 @@ def main():
         finally:
             stop_workers(workers)
         run.refresh_from_db()
-        times[count] = seconds = run.duration.total_seconds()
+        seconds = run.duration.total_seconds()
+        if mode == modes[-1]:
+            times[count] = seconds
         rss = max(peak.values())
+        label = f"workers {count}" + ("" if mode == "memory" else f" {mode}")
         print(
-            f"{count} worker(s): {run.status}, {run.total_chunks} chunks, {run.processed_items} needs, "
+            f"{count} worker(s), candidates from {mode}: {run.status}, {run.total_chunks} chunks, "
+            f"{run.processed_items} needs, "
             f"{run.proposals_created} proposals ({run.proposals_created / max(1, run.processed_items):.1f} per need), "
             f"{len(run.errors)} errors, {seconds:.1f} s ({run.processed_items / seconds:.0f} needs/s); "
             f"workers' CPU {cpu:.0f} s over {seconds:.0f} s wall; largest worker RSS {rss:.0f} MB"
         )
-        figures[f"workers {count} s"] = round(seconds, 1)
-        figures[f"workers {count} cpu s"] = round(cpu, 1)
-        figures[f"workers {count} rss MB"] = round(rss)
+        figures[f"{label} s"] = round(seconds, 1)
+        figures[f"{label} cpu s"] = round(cpu, 1)
+        figures[f"{label} rss MB"] = round(rss)
         figures["proposals per need"] = round(run.proposals_created / max(1, run.processed_items), 2)
         figures["errors"] = len(run.errors)
     if 1 in times:
         for count, seconds in times.items():
-            print(f"speed-up with {count} worker(s) over 1 (baseline): {times[1] / seconds:.2f}x")
+            print(f"speed-up with {count} worker(s) over 1 (baseline), {modes[-1]}: {times[1] / seconds:.2f}x")
             figures[f"speed up {count}"] = round(times[1] / seconds, 2)
+    for count in {int(c) for c in args.workers.split(",")}:
+        if {"database", "memory"} <= set(modes):
+            ratio = figures[f"workers {count} database s"] / figures[f"workers {count} s"]
+            print(f"{count} worker(s): candidates from memory {ratio:.2f}x faster than from the database (baseline)")
+            figures[f"memory over database {count}"] = round(ratio, 2)
     figures |= {
         "needs": args.needs,
         "chunk size": args.chunk_size,

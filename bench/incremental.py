@@ -40,6 +40,7 @@ def main():
     from django.conf import settings
     from django.db import connection
 
+    from achievements.models import Achievement
     from matching import index, services
     from matching.models import IndexedPosting, IndexTerm, Match
     from matching.scoring import Scorer, Stats
@@ -49,9 +50,18 @@ def main():
 
     print(f"backend {vendor}, {args.n} achievements")
     t0 = time.perf_counter()
-    if IndexedPosting.objects.filter(kind="achievement").count() != args.n:
-        load_indexed("achievement", list(generate("achievement", args.n, seed=3)), progress=lambda m: None)
-        print(f"loaded and indexed in {time.perf_counter() - t0:.0f} s")
+    loaded = IndexedPosting.objects.filter(kind="achievement").count()
+    if loaded != args.n:
+        # a kept database stopped while loading (each batch commits with its index rows) goes on from
+        # where it stopped; anything else is loaded from the start
+        if loaded > args.n or Achievement.objects.count() != loaded:
+            Achievement.objects.all().delete()
+            IndexedPosting.objects.filter(kind="achievement").delete()
+            IndexTerm.objects.filter(kind="achievement").delete()
+            loaded = 0
+        records = itertools.islice(generate("achievement", args.n, seed=3), loaded, None)
+        load_indexed("achievement", list(records), progress=lambda m: None)
+        print(f"loaded and indexed {args.n - loaded} in {time.perf_counter() - t0:.0f} s")
     if TechnicalNeed.objects.exists():  # needs of an earlier run (--keepdb)
         TechnicalNeed.objects.all().delete()
         IndexedPosting.objects.filter(kind="need").delete()

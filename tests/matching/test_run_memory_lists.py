@@ -1,0 +1,75 @@
+"""Full runs retrieve candidates from the capped posting lists held in the worker's memory
+(``MATCHING_RUN_MEMORY_INDEX``): the same proposals as from the database, lists read again when the index
+changed, never for an index above the limit."""
+
+import pytest
+
+from matching import index, runs, services
+from matching.models import Match, MatchStatus, PostingKind
+from tests.factories import AchievementFactory, NeedFactory
+
+
+def _needs():
+    wordings = [
+        ("奶牛乳房炎早期发现", "挤奶时自动发现早期隐性乳房炎病牛。", ["乳房炎", "在线检测"]),
+        ("挤奶厅设备升级", "挤奶厅设备升级，希望在线检测奶量。", ["挤奶", "在线检测"]),
+        ("粉煤灰综合利用", "电厂粉煤灰堆存，想提取氧化铝。", ["粉煤灰", "氧化铝"]),
+        ("牧草种植", "优质牧草种植与收获。", ["牧草"]),
+    ]
+    return [NeedFactory(title=t, description=d, keywords=k, cluster="agri-food") for t, d, k in wordings]
+
+
+def _full_run():
+    run = runs.match_run_create(trigger="command")
+    runs.match_run_execute(run_id=run.pk, chunk_size=2)
+    return {
+        (m.need_id, m.achievement_id, m.score)
+        for m in Match.objects.filter(status=MatchStatus.PROPOSED)
+    }
+
+
+@pytest.mark.django_db
+def test_a_full_run_from_memory_proposes_exactly_what_the_database_run_proposes(corpus, settings, monkeypatch):
+    _needs()
+    settings.MATCHING_RUN_MEMORY_INDEX = 0
+    from_database = _full_run()
+    assert from_database
+    Match.objects.all().delete()
+
+    settings.MATCHING_RUN_MEMORY_INDEX = 10_000
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a full run with the lists in memory asked the database for candidates")
+
+    monkeypatch.setattr(index, "top_postings", refuse)
+    assert _full_run() == from_database
+    monkeypatch.undo()
+    # outside a full run (a new posting's own match) retrieval still asks the database
+    need = NeedFactory(title="乳房炎在线检测", keywords=["乳房炎"], cluster="agri-food")
+    services.posting_match(kind=PostingKind.NEED, posting_id=need.pk)
+    assert Match.objects.filter(need=need).exists()
+
+
+@pytest.mark.django_db
+def test_the_lists_are_read_once_and_again_when_the_index_changes(indexed, settings):
+    settings.MATCHING_RUN_MEMORY_INDEX = 10_000
+    first = runs.achievement_lists()
+    assert first is not None and runs.achievement_lists() is first  # unchanged index: no second read
+    assert "稀土永磁" not in first.lists
+    new = AchievementFactory(title="稀土永磁电机", keywords=["稀土永磁"], cluster="new-materials")
+    services.postings_index(kind=PostingKind.ACHIEVEMENT, postings=[new])
+    second = runs.achievement_lists()
+    assert second is not first and new.pk in second.lists["稀土永磁"][0]
+    settings.MATCHING_POSTINGS_PER_TERM = 2  # another cap: read again with it
+    assert runs.achievement_lists().per_term == 2
+
+
+@pytest.mark.django_db
+def test_no_lists_for_an_index_above_the_limit_or_when_switched_off(indexed, settings):
+    achievements = len(indexed["noise"]) + 2
+    settings.MATCHING_RUN_MEMORY_INDEX = achievements - 1
+    assert runs.achievement_lists() is None
+    settings.MATCHING_RUN_MEMORY_INDEX = achievements
+    assert runs.achievement_lists() is not None
+    settings.MATCHING_RUN_MEMORY_INDEX = 0
+    assert runs.achievement_lists() is None
