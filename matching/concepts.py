@@ -55,11 +55,16 @@ class ConceptLink:
     def technologies(self) -> list[str]:
         return [t for t in (_norm(x) for x in _SPLIT_TECH.split(self.technology)) if t]
 
-    def problem_hits(self, text: str) -> list[str] | None:
-        """The cue of each group found in ``text`` (normalised), or None when a group has none."""
+    def problem_hits(self, text: str, heads: frozenset[str] | None = None) -> list[str] | None:
+        """The cue of each group found in ``text`` (normalised), or None when a group has none. With
+        ``heads`` (the last character of each word of the text), a one-character cue counts only as the
+        head of a word — a word of its own or the end of a compound, Chinese compounds being right-headed:
+        牛 in 牛拉稀 or 奶牛, not in 牛奶; 马 not in 马铃薯. Longer cues are found anywhere (风电 in 风电场)."""
         hits = []
         for group in self.groups():
-            found = next((cue for cue in group if cue in text), None)
+            found = next(
+                (cue for cue in group if (cue in heads if heads is not None and len(cue) == 1 else cue in text)), None
+            )
             if found is None:
                 return None
             hits.append(found)
@@ -111,24 +116,29 @@ class ConceptLayer:
     def applying(self, *, text: str, cluster: str | None) -> list[tuple[ConceptLink, list[str]]]:
         """Relations whose problem the text mentions: [(link, cues found)]."""
         text = _norm(text)
+        heads = frozenset(word[-1] for word in self.analyzer.tokens(text))
         out = []
         for link in self.links:
             if link.cluster not in (ANY_CLUSTER, cluster):
                 continue
-            hits = link.problem_hits(text)
+            hits = link.problem_hits(text, heads)
             if hits:
                 out.append((link, hits))
         return out
 
     def expansion(self, *, text: str, cluster: str | None) -> dict[str, tuple[float, dict]]:
-        """Query words from the relations that apply: word → (weight, {"problem", "technology"})."""
+        """Query words from the relations that apply: word → (weight, {"problem", "technology", "words"}),
+        ``words`` being all the words of the technology term (an achievement that has them all names the
+        technology; one of them alone is no evidence, ``matching.scoring``)."""
         out: dict[str, tuple[float, dict]] = {}
         for link, hits in self.applying(text=text, cluster=cluster):
             problem = "、".join(dict.fromkeys(hits))
             for term in link.technologies():
-                for word in self.tech_words(term):
+                words = self.tech_words(term)
+                info = {"problem": problem, "technology": term, "words": list(words)}
+                for word in words:
                     if word not in out:
-                        out[word] = (self.weight, {"problem": problem, "technology": term})
+                        out[word] = (self.weight, info)
         return out
 
     def suggestions(self, *, text: str, cluster: str | None) -> list[dict]:

@@ -324,12 +324,14 @@ class Scorer:
                 and term in doc_words
                 and (kind != WORD or term in need_words)
                 and self.is_evidence_word(term)
+                # a concept-layer word is evidence when the achievement names the whole technology term
+                and (kind != LINK or all(w in doc_words for w in q.links.get(term, {}).get("words", ())))
             ):
                 evidence.append((term, kind, idf))
             if explain:
                 item = {"term": term, "via": source, "contribution": c, "kind": kind}
                 if kind in (LINK, ASSOCIATION):
-                    item.update(q.links.get(term) or {})
+                    item.update((k, v) for k, v in (q.links.get(term) or {}).items() if k != "words")
                 terms.append(item)
         gram_sum = 0.0
         grams = []

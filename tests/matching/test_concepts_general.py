@@ -8,9 +8,11 @@ import pytest
 from django.apps import apps
 
 from matching import knowledge, services
-from matching.concepts import DATA, GENERAL, ConceptLayer, starter_links
+from matching.concepts import DATA, GENERAL, ConceptLayer, ConceptLink, starter_links
 from matching.generic import general_words
-from matching.models import ConceptLink, PostingKind
+from matching.models import ConceptLink as ConceptLinkRow
+from matching.models import PostingKind
+from matching.scoring import Scorer, Side, Stats
 from mengkeju.lib.textanalysis import Analyzer, starter_synonyms
 from tests.factories import AchievementFactory, NeedFactory
 
@@ -54,22 +56,22 @@ def test_migration_adds_the_general_set_to_an_older_database_and_keeps_admins_ch
     general = {_key(link) for link in starter_links(GENERAL)}
     # a database seeded before the general set existed, where an admin switched one starter relation off
     # and edited another's technology words
-    ConceptLink.objects.all().delete()
+    ConceptLinkRow.objects.all().delete()
     for link in starter_links(DATA):
-        ConceptLink.objects.create(cluster=link.cluster, problem=link.problem, technology=link.technology)
-    off, edited = ConceptLink.objects.order_by("pk")[:2]
-    ConceptLink.objects.filter(pk=off.pk).update(active=False)
-    ConceptLink.objects.filter(pk=edited.pk).update(technology="管理员改过的词")
+        ConceptLinkRow.objects.create(cluster=link.cluster, problem=link.problem, technology=link.technology)
+    off, edited = ConceptLinkRow.objects.order_by("pk")[:2]
+    ConceptLinkRow.objects.filter(pk=off.pk).update(active=False)
+    ConceptLinkRow.objects.filter(pk=edited.pk).update(technology="管理员改过的词")
     seed.forward(apps, None)
-    rows = {(c.cluster, c.problem, c.technology) for c in ConceptLink.objects.all()}
+    rows = {(c.cluster, c.problem, c.technology) for c in ConceptLinkRow.objects.all()}
     assert general <= rows
-    assert ConceptLink.objects.count() == len(starter_links(DATA)) + len(general)
-    assert not ConceptLink.objects.get(pk=off.pk).active
-    assert ConceptLink.objects.get(pk=edited.pk).technology == "管理员改过的词"
+    assert ConceptLinkRow.objects.count() == len(starter_links(DATA)) + len(general)
+    assert not ConceptLinkRow.objects.get(pk=off.pk).active
+    assert ConceptLinkRow.objects.get(pk=edited.pk).technology == "管理员改过的词"
     seed.forward(apps, None)  # twice: nothing more
-    assert ConceptLink.objects.count() == len(starter_links(DATA)) + len(general)
+    assert ConceptLinkRow.objects.count() == len(starter_links(DATA)) + len(general)
     seed.reverse(apps, None)
-    assert ConceptLink.objects.count() == len(starter_links(DATA))
+    assert ConceptLinkRow.objects.count() == len(starter_links(DATA))
 
 
 @pytest.mark.django_db
@@ -100,3 +102,62 @@ def test_the_matcher_proposes_the_technology_for_the_symptom_and_says_why():
     assert ranked and ranked[0][1] == hit.pk
     links = ranked[0][2].explanation["link_terms"]
     assert links and {"传感器标定", "漂移补偿", "自校准"} & {t["technology"] for t in links}
+
+
+# needs a newcomer wrote (2026-11-30) on which a relation fired through a character inside another word,
+# with the technology term the diagnosis wrongly suggested
+FALSE_CUES = [
+    ("风干牛肉干，原料要求瘦肉多", "绿色农畜产品加工", "营养舔砖"),  # 牛 inside 牛肉
+    ("羊肚菌大棚种植，菌丝长得慢", "绿色农畜产品加工", "育肥日粮"),  # 羊 inside 羊肚菌
+    ("夏天牛奶配送容易变酸", "绿色农畜产品加工", "热应激"),  # 牛 inside 牛奶
+    ("马铃薯龙葵素中毒快速检测", "生物医药", "疯草中毒"),  # 马 inside 马铃薯
+    ("风电场激光雷达测风", "新能源", "叶片防雷"),  # 雷 inside 雷达
+    ("奶企雪糕冷链配送，道路远", "*", "环保融雪剂"),  # 雪 inside 雪糕
+]
+
+
+@pytest.mark.parametrize(("text", "cluster", "technology"), FALSE_CUES)
+def test_a_one_character_cue_inside_another_word_fires_nothing(text, cluster, technology):
+    layer = ConceptLayer(starter_links(), Analyzer(starter_synonyms()))
+    suggested = {t for s in layer.suggestions(text=text, cluster=cluster) for t in s["technologies"]}
+    assert technology not in suggested
+
+
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [("牛拉稀，犊牛腹泻死亡多", True), ("奶牛冬天拉稀", True), ("牛奶拉稀", False), ("牛奶腹泻", False)],
+)
+def test_a_one_character_cue_counts_as_a_word_or_the_head_of_a_compound(text, fires):
+    """Chinese compounds are right-headed: 奶牛 and 犊牛 are kinds of 牛, 牛奶 is a kind of milk."""
+    link = ConceptLink("生物医药", "牛 拉稀|腹泻", "腹泻防治、益生菌")
+    layer = ConceptLayer([link], Analyzer(starter_synonyms()))
+    assert bool(layer.applying(text=text, cluster="生物医药")) is fires
+
+
+def test_one_word_of_a_technology_term_is_no_evidence_the_whole_term_is():
+    analyzer = Analyzer(starter_synonyms())
+    layer = ConceptLayer([ConceptLink("新材料", "墙|砖 返碱|泛白", "渗透结晶防水")], analyzer)
+    links = layer.expansion(text="外墙瓷砖返碱，一片白", cluster="新材料")
+    need = _side(analyzer, "need", "新材料", ["外墙"], "外墙瓷砖返碱", "外墙瓷砖返碱，一片白。")
+    partial = _side(analyzer, "a", "新材料", ["乳糖醇"], "乳清母液结晶制备乳糖醇", "冷却结晶，渗透压。")
+    whole = _side(analyzer, "b", "新材料", ["防水材料"], "水泥基渗透结晶防水材料", "渗透结晶防水，抗渗。")
+    scorer = Scorer(stats=Stats.from_sides([partial, whole]), generic=general_words())
+    query = scorer.query(need, analyzer.expand(need.terms), links=links)
+    assert scorer.score(query, partial).components["link_evidence"] == 0
+    scored = scorer.score(query, whole)
+    assert scored.components["link_evidence"] >= 1
+    assert {t["technology"] for t in scored.explanation["link_terms"]} == {"渗透结晶防水"}
+    assert all("words" not in t for t in scored.explanation["link_terms"])  # no internal list in the JSON
+
+
+def _side(analyzer, key, cluster, keywords, title, description):
+    text = {"keywords": keywords, "title": title, "description": description}
+    return Side(
+        key=key,
+        cluster=cluster,
+        terms=analyzer.weighted_terms(**text),
+        grams=analyzer.weighted_grams(**text),
+        concepts=analyzer.concepts(keywords=keywords, title=title),
+        head_grams=frozenset(analyzer.weighted_grams(keywords=keywords, title=title, description="")),
+        words=frozenset(analyzer.tokens(" ".join([*keywords, title, description]))),
+    )

@@ -112,11 +112,11 @@ def test_postings_without_a_cluster_form_a_cluster_of_their_own():
 def test_a_concept_link_bridges_symptom_and_technology_and_is_explained():
     link = ConceptLink("新材料", "路面|沥青 裂|坑槽|冻融", "沥青改性、抗冻融")
     layer = ConceptLayer([link], A)
-    text = "一开春路面就裂缝、坑槽，补了又坏"
+    text = "一开春路面就开裂、出坑槽，补了又坏"
     links = layer.expansion(text=text, cluster="新材料")
     assert links and all(info["problem"] == "路面、裂" for _w, info in links.values())
     assert layer.expansion(text=text, cluster="生物医药") == {}  # another cluster's need
-    need = side("need", "新材料", ["路面维修"], "一开春路面就裂缝、坑槽", text)
+    need = side("need", "新材料", ["路面维修"], "一开春路面就开裂、出坑槽", text)
     doc = side("doc", "新材料", ["沥青改性", "抗冻融"], "寒区沥青路面抗冻融开裂改性技术", "沥青改性，抗冻融。")
     s = Scorer(stats=Stats.from_sides([doc, *NOISE]), generic=general_words())
     expanded = A.expand(need.terms)
