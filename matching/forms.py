@@ -40,7 +40,10 @@ class ConceptLinkForm(forms.Form):
         from .concepts import ANY_CLUSTER
 
         names = IndustryCluster.objects.order_by("sort_order", "code").values_list("name_zh", flat=True)
-        self.fields["cluster"].choices = [(ANY_CLUSTER, _("Every cluster"))] + [(name, name) for name in names]
+        # no default: an admin who forgets to choose would make a relation for every cluster
+        self.fields["cluster"].choices = [("", _("Choose a cluster")), (ANY_CLUSTER, _("Every cluster"))] + [
+            (name, name) for name in names
+        ]
 
 
 class ConceptSearchForm(forms.Form):

@@ -393,7 +393,8 @@ class ConceptLink(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"[{self.cluster}] {self.problem} → {self.technology}"
+        cluster = _("Every cluster") if self.cluster == "*" else self.cluster
+        return f"[{cluster}] {self.problem} → {self.technology}"
 
 
 class ConceptLinkChange(models.Model):

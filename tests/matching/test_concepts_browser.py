@@ -61,3 +61,49 @@ def test_admin_adds_a_relation_on_a_phone_and_a_broker_reads_it(chromium, live_s
         assert page.locator("#id_technology").count() == 0  # read-only
         assert page.evaluate(WIDER_THAN_WINDOW) <= 1, viewport
         context.close()
+
+
+IN_VIEW = "(el) => { const r = el.getBoundingClientRect(); return r.top < window.innerHeight && r.bottom > 0; }"
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390", "1280"])
+def test_checking_a_need_shows_the_diagnosis_without_scrolling(chromium, live_server, owner, viewport):
+    """An enterprise writes a need in symptom language and checks it: the page comes back at the diagnosis
+    (not at the top of a long form), naming the problem the concept layer recognised."""
+    context = _context(chromium, live_server, owner, viewport)
+    page = context.new_page()
+    page.goto(live_server.url + "/needs/new/")
+    page.fill("#id_title", "县里公路一开春就开裂")
+    page.fill("#id_description", "县里的公路一开春就开裂，坑槽多，补了又坏。")
+    page.select_option("#id_cluster", label="新材料")
+    page.get_by_role("button", name="检查匹配难易").click()
+    page.wait_for_load_state()
+    diagnosis = page.locator("#diagnosis")
+    assert diagnosis.evaluate(IN_VIEW)
+    assert "沥青改性" in diagnosis.inner_text()
+    assert page.evaluate(WIDER_THAN_WINDOW) <= 1
+    context.close()
+
+
+def test_brokers_reach_the_concept_layer_from_the_menu_and_admins_choose_a_cluster(
+    chromium, live_server, broker, admin, owner
+):
+    for user, shown in ((broker, True), (admin, True), (owner, False)):
+        context = _context(chromium, live_server, user, DESKTOP)
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        assert (page.locator("nav.mainnav a[href='/matching/concepts/']").count() == 1) is shown, user
+        context.close()
+    context = _context(chromium, live_server, admin, PHONE)
+    page = context.new_page()
+    page.goto(live_server.url + "/matching/concepts/")
+    assert page.evaluate(WIDER_THAN_WINDOW) <= 1  # the menu's extra entry fits a phone
+    before = ConceptLink.objects.count()
+    page.fill("#id_problem", "锅炉|炉子 结焦|结渣")
+    page.fill("#id_technology", "防结焦、燃烧调整")
+    page.get_by_role("button", name="添加", exact=True).click()  # no cluster chosen
+    page.wait_for_load_state()
+    assert ConceptLink.objects.count() == before
+    assert page.locator("#id_cluster").evaluate("el => el.value") == ""
+    assert "这个字段是必填项" in page.locator("#field-cluster").inner_text()
+    context.close()
