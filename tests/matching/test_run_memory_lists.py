@@ -22,10 +22,7 @@ def _needs():
 def _full_run():
     run = runs.match_run_create(trigger="command")
     runs.match_run_execute(run_id=run.pk, chunk_size=2)
-    return {
-        (m.need_id, m.achievement_id, m.score)
-        for m in Match.objects.filter(status=MatchStatus.PROPOSED)
-    }
+    return {(m.need_id, m.achievement_id, m.score) for m in Match.objects.filter(status=MatchStatus.PROPOSED)}
 
 
 @pytest.mark.django_db
