@@ -98,6 +98,21 @@ def starter_links(path: Path | None = None) -> list[ConceptLink]:
     return links
 
 
+def seed(model, links: Iterable[ConceptLink]) -> int:
+    """Add ``links`` to the ``ConceptLink`` table ``model`` (a migration's historical model), leaving the
+    relations it has already (same cluster, problem and technology) as they are; returns how many were added."""
+    existing = set(model.objects.values_list("cluster", "problem", "technology"))
+    rows = []
+    for link in links:
+        key = (link.cluster[:40], link.problem[:200], link.technology[:300])
+        if key in existing:
+            continue
+        existing.add(key)
+        rows.append(model(cluster=key[0], problem=key[1], technology=key[2], note=link.note[:200]))
+    model.objects.bulk_create(rows)
+    return len(rows)
+
+
 class ConceptLayer:
     """Relations ready to apply; ``analyzer`` cuts technology terms into the words the index holds."""
 

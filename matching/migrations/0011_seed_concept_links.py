@@ -2,18 +2,9 @@ from django.db import migrations
 
 
 def forward(apps, schema_editor):
-    from matching.concepts import starter_links
+    from matching.concepts import seed, starter_links
 
-    ConceptLink = apps.get_model("matching", "ConceptLink")
-    existing = set(ConceptLink.objects.values_list("cluster", "problem", "technology"))
-    rows = []
-    for link in starter_links():
-        key = (link.cluster[:40], link.problem[:200], link.technology[:300])
-        if key in existing:
-            continue
-        existing.add(key)
-        rows.append(ConceptLink(cluster=key[0], problem=key[1], technology=key[2], note=link.note[:200]))
-    ConceptLink.objects.bulk_create(rows)
+    seed(apps.get_model("matching", "ConceptLink"), starter_links())
 
 
 def reverse(apps, schema_editor):

@@ -12,9 +12,10 @@ from matching.concepts import DATA, GENERAL, ConceptLayer, ConceptLink, starter_
 from matching.generic import general_words
 from matching.models import ConceptLink as ConceptLinkRow
 from matching.models import PostingKind
-from matching.scoring import Scorer, Side, Stats
+from matching.scoring import Scorer, Stats
 from mengkeju.lib.textanalysis import Analyzer, starter_synonyms
 from tests.factories import AchievementFactory, NeedFactory
+from tests.matching.test_evidence import side
 
 CLUSTERS = {"绿色农畜产品加工", "生物医药", "新材料", "新能源", "新一代信息技术", "现代装备制造", "现代化工", "*"}
 
@@ -138,9 +139,9 @@ def test_one_word_of_a_technology_term_is_no_evidence_the_whole_term_is():
     analyzer = Analyzer(starter_synonyms())
     layer = ConceptLayer([ConceptLink("新材料", "墙|砖 返碱|泛白", "渗透结晶防水")], analyzer)
     links = layer.expansion(text="外墙瓷砖返碱，一片白", cluster="新材料")
-    need = _side(analyzer, "need", "新材料", ["外墙"], "外墙瓷砖返碱", "外墙瓷砖返碱，一片白。")
-    partial = _side(analyzer, "a", "新材料", ["乳糖醇"], "乳清母液结晶制备乳糖醇", "冷却结晶，渗透压。")
-    whole = _side(analyzer, "b", "新材料", ["防水材料"], "水泥基渗透结晶防水材料", "渗透结晶防水，抗渗。")
+    need = side("need", "新材料", ["外墙"], "外墙瓷砖返碱", "外墙瓷砖返碱，一片白。")
+    partial = side("a", "新材料", ["乳糖醇"], "乳清母液结晶制备乳糖醇", "冷却结晶，渗透压。")
+    whole = side("b", "新材料", ["防水材料"], "水泥基渗透结晶防水材料", "渗透结晶防水，抗渗。")
     scorer = Scorer(stats=Stats.from_sides([partial, whole]), generic=general_words())
     query = scorer.query(need, analyzer.expand(need.terms), links=links)
     assert scorer.score(query, partial).components["link_evidence"] == 0
@@ -148,16 +149,3 @@ def test_one_word_of_a_technology_term_is_no_evidence_the_whole_term_is():
     assert scored.components["link_evidence"] >= 1
     assert {t["technology"] for t in scored.explanation["link_terms"]} == {"渗透结晶防水"}
     assert all("words" not in t for t in scored.explanation["link_terms"])  # no internal list in the JSON
-
-
-def _side(analyzer, key, cluster, keywords, title, description):
-    text = {"keywords": keywords, "title": title, "description": description}
-    return Side(
-        key=key,
-        cluster=cluster,
-        terms=analyzer.weighted_terms(**text),
-        grams=analyzer.weighted_grams(**text),
-        concepts=analyzer.concepts(keywords=keywords, title=title),
-        head_grams=frozenset(analyzer.weighted_grams(keywords=keywords, title=title, description="")),
-        words=frozenset(analyzer.tokens(" ".join([*keywords, title, description]))),
-    )
