@@ -144,6 +144,8 @@ def main():
     load = os.getloadavg()
     times, figures = {}, {}
     modes = [m for m in args.retrieval.split(",") if m]
+    if not modes or not set(modes) <= {"database", "memory"}:
+        parser.error(f"--retrieval: database and/or memory, not {args.retrieval!r}")
     for count, mode in [(int(c), m) for c in args.workers.split(",") for m in modes]:
         Match.objects.all().delete()
         workers = start_workers(count, database_url, memory_index=0 if mode == "database" else 10**9)
