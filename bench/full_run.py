@@ -110,6 +110,9 @@ def main():
     )
     parser.add_argument("--keepdb", action="store_true", help="keep the database and reuse its achievements")
     args = parser.parse_args()
+    modes = [m for m in args.retrieval.split(",") if m]
+    if not modes or not set(modes) <= {"database", "memory"}:
+        parser.error(f"--retrieval: database and/or memory, not {args.retrieval!r}")
     if not os.environ.get("REDIS_URL"):
         sys.exit("REDIS_URL is needed (the workers take their tasks from Redis)")
     # the same kept database as bench/incremental.py at this size: its achievements (same seed) are reused
@@ -143,9 +146,6 @@ def main():
     print(f"matcher index on disk: {size:.0f} MB for {postings} postings ({size * 100000 / postings:.0f} MB per 100k)")
     load = os.getloadavg()
     times, figures = {}, {}
-    modes = [m for m in args.retrieval.split(",") if m]
-    if not modes or not set(modes) <= {"database", "memory"}:
-        parser.error(f"--retrieval: database and/or memory, not {args.retrieval!r}")
     for count, mode in [(int(c), m) for c in args.workers.split(",") for m in modes]:
         Match.objects.all().delete()
         workers = start_workers(count, database_url, memory_index=0 if mode == "database" else 10**9)
