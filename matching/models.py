@@ -392,9 +392,13 @@ class ConceptLink(TimeStampedModel):
             models.UniqueConstraint(fields=["cluster", "problem", "technology"], name="matching_conceptlink_unique"),
         ]
 
+    @property
+    def cluster_label(self) -> str:
+        """The cluster as people read it: its name, or "every cluster" for ``*``."""
+        return _("Every cluster") if self.cluster == "*" else self.cluster
+
     def __str__(self) -> str:
-        cluster = _("Every cluster") if self.cluster == "*" else self.cluster
-        return f"[{cluster}] {self.problem} → {self.technology}"
+        return f"[{self.cluster_label}] {self.problem} → {self.technology}"
 
 
 class ConceptLinkChange(models.Model):
