@@ -133,17 +133,22 @@ def test_choosing_a_winner_approves_its_pair_and_tells_every_entrant(entries, ch
     )
 
 
+def _same_entry_in(challenge, entry, *, proposal, status):
+    """The same achievement, organisation and submitter as ``entry``, entered in another ``challenge``."""
+    return ChallengeEntry.objects.create(
+        need=challenge,
+        achievement=entry.achievement,
+        organization=entry.organization,
+        submitted_by=entry.submitted_by,
+        proposal=proposal,
+        status=status,
+    )
+
+
 def test_a_challenge_has_one_winner(entries, challenge, org_a, owner, researcher_outsider):
     winner, rival = entries
     decided_elsewhere = NeedFactory(organization=org_a, is_challenge=True)
-    ChallengeEntry.objects.create(
-        need=decided_elsewhere,
-        achievement=rival.achievement,
-        organization=rival.organization,
-        submitted_by=rival.submitted_by,
-        proposal="别处的挑战",
-        status=ChallengeEntry.Status.CHOSEN,
-    )
+    _same_entry_in(decided_elsewhere, rival, proposal="别处的挑战", status=ChallengeEntry.Status.CHOSEN)
     assert services.challenge_is_open(challenge)  # another challenge's winner does not close this one
     assert services.challenge_choose(user=owner, entry=winner).review_note == ""
     assert not services.challenge_is_open(challenge)
@@ -162,14 +167,7 @@ def test_choosing_in_one_challenge_leaves_the_other_challenges_and_pairs_alone(e
     winner, rival = entries
     other = NeedFactory(organization=org_a, is_challenge=True, deadline=None)
     for entry, status in ((winner, ChallengeEntry.Status.CHOSEN), (rival, ChallengeEntry.Status.SUBMITTED)):
-        ChallengeEntry.objects.create(
-            need=other,
-            achievement=entry.achievement,
-            organization=entry.organization,
-            submitted_by=entry.submitted_by,
-            proposal="另一个挑战",
-            status=status,
-        )
+        _same_entry_in(other, entry, proposal="另一个挑战", status=status)
     same_achievement = Match.objects.create(need=other, achievement=winner.achievement)
     same_need = Match.objects.create(need=challenge, achievement=AchievementFactory())
     match = services.challenge_choose(user=owner, entry=winner)
