@@ -30,7 +30,8 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parent / "data" / "concepts.tsv"
 # the second starter set (migration 0015): written without sight of any evaluation set, see its header
 GENERAL = Path(__file__).resolve().parent / "data" / "concepts_general.tsv"
-STARTER_FILES = (DATA, GENERAL)
+THIRD = Path(__file__).resolve().parent / "data" / "concepts_third.tsv"
+STARTER_FILES = (DATA, GENERAL, THIRD)
 ANY_CLUSTER = "*"
 # weight of a technology word brought in by a relation (a keyword weighs 3, a title word 2)
 LINK_WEIGHT = 2.0

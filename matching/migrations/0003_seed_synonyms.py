@@ -2,17 +2,9 @@ from django.db import migrations
 
 
 def forward(apps, schema_editor):
-    from mengkeju.lib.textanalysis import starter_synonyms
+    from mengkeju.lib.textanalysis import seed_synonyms, starter_synonyms
 
-    Synonym = apps.get_model("matching", "Synonym")
-    existing = set(Synonym.objects.values_list("term", "synonym"))
-    rows = []
-    for term, synonym, note in starter_synonyms():
-        if term == synonym or (term, synonym) in existing or (synonym, term) in existing:
-            continue
-        existing.add((term, synonym))
-        rows.append(Synonym(term=term[:50], synonym=synonym[:50], note=note[:200]))
-    Synonym.objects.bulk_create(rows)
+    seed_synonyms(apps.get_model("matching", "Synonym"), starter_synonyms())
 
 
 def reverse(apps, schema_editor):

@@ -8,7 +8,7 @@ import pytest
 from django.apps import apps
 
 from matching import knowledge, services
-from matching.concepts import DATA, GENERAL, ConceptLayer, ConceptLink, starter_links
+from matching.concepts import DATA, GENERAL, THIRD, ConceptLayer, ConceptLink, starter_links
 from matching.generic import general_words
 from matching.models import ConceptLink as ConceptLinkRow
 from matching.models import PostingKind
@@ -27,7 +27,7 @@ def _key(link):
 def test_the_general_set_parses_covers_every_cluster_and_names_specific_technologies():
     first, general = starter_links(DATA), starter_links(GENERAL)
     assert len(general) >= 300
-    assert starter_links() == first + general
+    assert starter_links() == first + general + starter_links(THIRD)
     assert {link.cluster for link in general} == CLUSTERS
     for cluster in CLUSTERS - {"*"}:
         assert sum(link.cluster == cluster for link in general) >= 30, cluster

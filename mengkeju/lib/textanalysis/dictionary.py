@@ -2,8 +2,8 @@
 
 * ``data/domain_dict.txt`` — words the segmenter keeps whole (jieba user dictionary format);
 * ``data/stopwords.txt`` — words never indexed or matched;
-* ``data/synonyms.tsv`` — the starter synonym list (``starter_synonyms()``), seeded into the ``Synonym``
-  table by a data migration.
+* ``data/synonyms.tsv`` and ``data/synonyms_colloquial.tsv`` (everyday words ↔ technical terms) — the starter
+  synonym lists (``starter_synonyms()``), seeded into the ``Synonym`` table by data migrations.
 
 jieba is loaded lazily on first use (about 0.5 s with its cache file), never at import.
 """
@@ -27,6 +27,7 @@ __all__ = [
     "domain_words",
     "is_mixed",
     "read_lines",
+    "seed_synonyms",
     "starter_synonyms",
     "stopwords",
     "synonym_groups",
@@ -61,14 +62,32 @@ def domain_words() -> list[str]:
     return [normalize(line.split()[0]) for line in read_lines("domain_dict.txt")]
 
 
-def starter_synonyms() -> list[tuple[str, str, str]]:
-    """The general starter list shipped with the code: (term, synonym, note)."""
+STARTER_SYNONYM_FILES = ("synonyms.tsv", "synonyms_colloquial.tsv")
+
+
+def starter_synonyms(files: Iterable[str] = STARTER_SYNONYM_FILES) -> list[tuple[str, str, str]]:
+    """The general starter lists shipped with the code (``files`` of ``data/``): (term, synonym, note)."""
     rows = []
-    for line in read_lines("synonyms.tsv"):
+    for line in (line for name in files for line in read_lines(name)):
         parts = line.split("\t")
         if len(parts) >= 2 and parts[0].strip() and parts[1].strip():
             rows.append((parts[0].strip(), parts[1].strip(), parts[2].strip() if len(parts) > 2 else ""))
     return rows
+
+
+def seed_synonyms(model, rows: Iterable[tuple[str, str, str]]) -> int:
+    """Add (term, synonym, note) ``rows`` to the ``Synonym`` table ``model`` (a migration's historical model),
+    skipping pairs it has already in either order and pairs of a word with itself; returns how many were
+    added. Terms are cut to the columns' lengths (50 characters, the note 200)."""
+    existing = set(model.objects.values_list("term", "synonym"))
+    new = []
+    for term, synonym, note in rows:
+        if term == synonym or (term, synonym) in existing or (synonym, term) in existing:
+            continue
+        existing.add((term, synonym))
+        new.append(model(term=term[:50], synonym=synonym[:50], note=note[:200]))
+    model.objects.bulk_create(new)
+    return len(new)
 
 
 def stopwords() -> frozenset[str]:
