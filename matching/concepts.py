@@ -25,6 +25,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data" / "concepts.tsv"
@@ -51,6 +52,10 @@ class ConceptLink:
     key: object = None
 
     def groups(self) -> list[list[str]]:
+        return self._groups
+
+    @cached_property
+    def _groups(self) -> list[list[str]]:  # parsed once: every need's match asks every relation
         return [[_norm(a) for a in group.split("|") if a.strip()] for group in _norm(self.problem).split()]
 
     def technologies(self) -> list[str]:

@@ -10,13 +10,18 @@
 
 Each is rebuilt when its table's version (count and last update) changes, so an admin's edit is seen by
 every process on its next match. ``knowledge_version()`` is stored with every proposal.
+
+Inside ``held()`` (a full run's chunk) each is read once, without its version check for every need:
+an edit made meanwhile is seen by the next chunk.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import logging
 import threading
+from contextlib import contextmanager
 
 from django.db.models import Count, Max
 
@@ -47,6 +52,30 @@ def _cached(name: str, version, build):
     return value
 
 
+# what ``once`` has read inside ``held()``; None outside
+_held: contextvars.ContextVar = contextvars.ContextVar("matching_knowledge_held", default=None)
+
+
+@contextmanager
+def held():
+    """Inside this block, ``once(key, read)`` reads each key once."""
+    token = _held.set({})
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
+def once(key, read):
+    """``read()``, or inside ``held()`` what it returned the first time for ``key``."""
+    memo = _held.get()
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
 def knowledge_reset() -> None:
     with _lock:
         _cache.clear()
@@ -62,6 +91,10 @@ def concept_links() -> list[ConceptLink]:
 
 
 def concept_layer(analyzer) -> ConceptLayer:
+    return once(("concepts", id(analyzer)), lambda: _concept_layer(analyzer))
+
+
+def _concept_layer(analyzer) -> ConceptLayer:
     version = (_table_version(ConceptLinkRow.objects.all()), id(analyzer))
     return _cached("concepts", version, lambda: ConceptLayer(concept_links(), analyzer))
 
@@ -71,6 +104,10 @@ def _active(kind: str):
 
 
 def generic_words() -> frozenset[str]:
+    return once("generic", _generic_words)
+
+
+def _generic_words() -> frozenset[str]:
     row = _active(LearnedModel.Kind.GENERIC)
     version = row[:2] if row else None
     return _cached(
@@ -87,6 +124,10 @@ def associations():
 
     if not getattr(settings, "MATCHING_ASSOCIATIONS", False):
         return None
+    return once("associations", _associations)
+
+
+def _associations():
     row = _active(LearnedModel.Kind.ASSOCIATIONS)
     if not row:
         return None
@@ -100,6 +141,10 @@ def associations():
 
 
 def calibrator() -> Calibrator:
+    return once("calibration", _calibrator)
+
+
+def _calibrator() -> Calibrator:
     row = _active(LearnedModel.Kind.CALIBRATION)
     version = row[:2] if row else None
 

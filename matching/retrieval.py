@@ -6,16 +6,14 @@ Lower layer of ``matching.services``; reads ``matching.indexing`` and ``matching
 
 from __future__ import annotations
 
-import contextvars
 import math
 from collections.abc import Iterable
-from contextlib import contextmanager
 
 from django.conf import settings
 
 from mengkeju.lib.textanalysis import default_analyzer
 
-from . import index, knowledge
+from . import index, knowledge, sparse_index
 from .calibration import features as calibration_features
 from .indexing import (
     GRAM_PREFIX,
@@ -46,10 +44,13 @@ SideStats = index.SideStats
 
 
 def side_stats(kind: str) -> SideStats:
-    return index.side_stats(kind)
+    return knowledge.once(("side_stats", kind), lambda: index.side_stats(kind))
 
 
 def document_frequencies(kind: str, terms: Iterable[str]) -> dict[str, int]:
+    memory = sparse_index.current(kind)  # a full run's worker: the run's statistics, read once
+    if memory is not None:
+        return memory.document_frequencies(t for t in terms if len(t) <= MAX_TERM_LENGTH)
     return index.document_frequencies(kind, terms, max_length=MAX_TERM_LENGTH)
 
 
@@ -62,30 +63,12 @@ def _df_of(kind: str, expanded: dict, grams: dict) -> dict[str, int]:
     return document_frequencies(kind, list(expanded) + [GRAM_PREFIX + g for g in grams])
 
 
-# capped posting lists held in memory (a ``matching.sparse_index.SparseIndex``) for the ranking done inside
-# ``lists_in_memory``; None: retrieval asks the database
-_memory_lists: contextvars.ContextVar = contextvars.ContextVar("matching_memory_lists", default=None)
-
-
-@contextmanager
-def lists_in_memory(lists):
-    """Inside this block, candidates of ``lists.kind`` come from ``lists`` (a ``SparseIndex`` built with the
-    current ``MATCHING_POSTINGS_PER_TERM``) instead of the database: the same candidates in the same order
-    (``SparseIndex.top_postings``), as long as the index has not changed since ``lists`` was read — the
-    caller's responsibility (``matching.runs`` checks it per chunk). ``lists=None`` changes nothing."""
-    token = _memory_lists.set(lists)
-    try:
-        yield
-    finally:
-        _memory_lists.reset(token)
-
-
 def _candidates(kind: str, weights: dict[str, float], limit: int) -> list[int]:
     """The best postings of ``kind`` for the query's heaviest terms (``MATCHING_RETRIEVAL_TERMS``), each
     term contributing its ``MATCHING_POSTINGS_PER_TERM`` heaviest postings."""
     best = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[: retrieval_terms()]
-    lists = _memory_lists.get()
-    if lists is not None and lists.kind == kind and lists.per_term == postings_per_term():
+    lists = sparse_index.current(kind)
+    if lists is not None and lists.per_term == postings_per_term():
         return lists.top_postings(dict(best), limit=limit)
     return index.top_postings(kind, dict(best), per_term=postings_per_term(), limit=limit)
 
@@ -118,6 +101,10 @@ def _query(scorer: Scorer, side: Side, analyzer) -> Query:
 
 
 def related_clusters() -> set[tuple[str, str]]:
+    return knowledge.once("related_clusters", _related_clusters)
+
+
+def _related_clusters() -> set[tuple[str, str]]:
     from mengkeju.core.models import IndustryCluster
 
     through = IndustryCluster.related.through

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from mengkeju.lib.planner_stats import analyze_after_bulk_write
 from needs.models import TechnicalNeed
 
+from . import knowledge
 from .models import IndexedPosting, Match, MatchRun, MatchRunChunk, PostingKind
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,13 @@ def memory_index_limit() -> int:
     return getattr(settings, "MATCHING_RUN_MEMORY_INDEX", 0)
 
 
+def memory_sides_limit() -> int:
+    """Largest number of achievements whose parsed features a worker also keeps in memory for full runs
+    (``MATCHING_RUN_MEMORY_SIDES``; 0: never, candidates' features are read per need through the
+    per-process cache)."""
+    return getattr(settings, "MATCHING_RUN_MEMORY_SIDES", 0)
+
+
 # this process's capped posting lists of the achievements: (state of the index when read, SparseIndex)
 _lists: dict[str, tuple] = {}
 
@@ -60,11 +68,15 @@ _lists: dict[str, tuple] = {}
 def achievement_lists():
     """The achievements' capped posting lists in this process's memory (``matching.sparse_index``), read
     again only when the index changed: its state is the number of indexed achievements, the time of the
-    latest (re-)indexing and ``MATCHING_POSTINGS_PER_TERM``, checked with one query per call (per chunk).
+    latest (re-)indexing, ``MATCHING_POSTINGS_PER_TERM`` and whether the sides are kept, checked with one
+    query per call (per chunk).
     None when the index is empty or larger than ``memory_index_limit()``: then retrieval asks the
-    database. Why in memory: a full run asks the same capped lists for every need; at 100k achievements a
+    database. The lists come with the achievements' document frequencies and, up to
+    ``memory_sides_limit()`` achievements, their parsed features (``SparseIndex.read_sides``).
+    Why in memory: a full run asks the same capped lists for every need; at 100k achievements a
     retrieval takes 4.2 ms from memory against 8.8 ms from the database (p50, ``bench/bm25s_compare.py``)
-    and leaves the database's share of the cores to the rest of the run (docs/benchmarks.md)."""
+    and leaves the database's share of the cores to the rest of the run; a need's candidates' features
+    cost ~28 ms of a ~70 ms ranking when read from the database (docs/benchmarks.md)."""
     from .indexing import postings_per_term
     from .sparse_index import SparseIndex
 
@@ -72,14 +84,18 @@ def achievement_lists():
     if limit <= 0:
         return None
     state = IndexedPosting.objects.filter(kind=PostingKind.ACHIEVEMENT).aggregate(n=Count("id"), last=Max("indexed_at"))
-    key = (state["n"], state["last"], postings_per_term())
+    with_sides = bool(state["n"]) and state["n"] <= memory_sides_limit()
+    key = (state["n"], state["last"], postings_per_term(), with_sides)
     if not state["n"] or state["n"] > limit:
         _lists.clear()
         return None
     held = _lists.get("achievement")
     if held is None or held[0] != key:
         _lists.clear()  # let the old lists go before reading the new ones
-        _lists["achievement"] = (key, SparseIndex.build(PostingKind.ACHIEVEMENT, postings_per_term()))
+        lists = SparseIndex.build(PostingKind.ACHIEVEMENT, postings_per_term())
+        if with_sides:
+            lists.read_sides()
+        _lists["achievement"] = (key, lists)
     return _lists["achievement"][1]
 
 
@@ -244,14 +260,14 @@ def match_run_chunk(*, run_id: int, number: int, top_k: int | None = None) -> Ch
     """Match one chunk of needs. Ranking is read-only; the proposals, the chunk's counts and its
     ``done_at`` are then written in one transaction, so a worker killed half-way leaves nothing behind
     and the chunk's next delivery does it all again; a delivery that finds the chunk done writes nothing."""
-    from .retrieval import lists_in_memory
     from .services import proposals_save, rank_for
+    from .sparse_index import in_memory
 
     chunk = MatchRunChunk.objects.filter(run_id=run_id, number=number).select_related("run").first()
     if chunk is None or chunk.done_at is not None or chunk.run.status != MatchRun.Status.RUNNING:
         return ChunkResult()
     ranked, errors = [], []
-    with lists_in_memory(achievement_lists()):
+    with in_memory(achievement_lists()), knowledge.held():
         for need_id in chunk.need_ids:
             try:
                 ranked.append((need_id, rank_for(kind=PostingKind.NEED, posting_id=need_id, top_k=top_k)))

@@ -28,6 +28,7 @@ import orjson
 from django.conf import settings
 from django.db import connection
 
+from . import sparse_index
 from .indexing import side_from_features
 from .models import IndexedPosting
 from .scoring import Side
@@ -48,7 +49,7 @@ class CachedSide(Side):
         return self._gram_length
 
 
-def _frozen(side: Side) -> CachedSide:
+def frozen_side(side: Side) -> CachedSide:
     out = CachedSide(**{f: getattr(side, f) for f in side.__dataclass_fields__})
     out._length = sum(side.terms.values())
     out._gram_length = sum(side.grams.values())
@@ -92,7 +93,7 @@ class SideCache:
             self.misses += len(missing)
         if not missing:
             return out
-        parsed = {missing[pk]: _frozen(side_from_features(missing[pk][1], f)) for pk, f in _features(list(missing))}
+        parsed = {missing[pk]: frozen_side(side_from_features(missing[pk][1], f)) for pk, f in _features(list(missing))}
         with self._lock:
             for key, side in parsed.items():
                 out[side.key] = side
@@ -129,5 +130,13 @@ def side_cache() -> SideCache:
 
 
 def load_sides(kind: str, posting_ids: Iterable[int]) -> dict[int, Side]:
-    """Sides of candidate postings, through this process's cache; do not change them."""
-    return side_cache().load(kind, posting_ids)
+    """Sides of candidate postings, through this process's cache, or from the index in memory when one with
+    sides is in use (``matching.sparse_index.in_memory``: a full run's worker); do not change them."""
+    memory = sparse_index.current(kind)
+    if memory is None or memory.sides is None:
+        return side_cache().load(kind, posting_ids)
+    ids = list(posting_ids)
+    out = {i: memory.sides[i] for i in ids if i in memory.sides}
+    if len(out) < len(ids):  # indexed after the sides were read
+        out.update(side_cache().load(kind, [i for i in ids if i not in out]))
+    return out

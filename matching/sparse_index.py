@@ -11,16 +11,50 @@ order of ties, same sums in the same order), so switching between them never cha
 (``tests/matching/test_sparse_index.py``). Memory: one (posting id, impact) pair per row kept, at most
 ``per_term`` per term (CPython: ~70 bytes a pair); ``bench/bm25s_compare.py`` prints the build time and
 the query time beside the database's and bm25s's.
+
+The same object also holds what else every need of a full run asks the database for: the document
+frequencies of the kind's terms (``IndexTermStat``, recounted at the start of the run; a few tens of
+thousands of rows) and, when ``read_sides`` was called, every posting's parsed features (``Side``). A
+profile of ``rank_for`` at 100k achievements (docs/benchmarks.md) spent 40 % of its time fetching and
+parsing candidates' features — 96 of ~100 candidates a need missed the per-process cache of 5,000 — and a
+quarter of its queries on document frequencies and the knowledge's version checks.
+
+``in_memory(index)`` makes an index the one retrieval, document frequencies and candidate sides are read
+from inside the block (``matching.retrieval``, ``matching.side_cache``); None changes nothing.
 """
 
 from __future__ import annotations
 
+import contextvars
+import sys
 from collections.abc import Mapping
+from contextlib import contextmanager
 
 from django.db import connection
 
 from .index import K1
-from .models import IndexTerm
+from .models import IndexedPosting, IndexTerm, IndexTermStat
+
+# the index the ranking inside ``in_memory`` reads from; None: the database
+_current: contextvars.ContextVar = contextvars.ContextVar("matching_memory_index", default=None)
+
+
+@contextmanager
+def in_memory(index):
+    """Inside this block, retrieval, document frequencies and (when read) candidate sides of ``index.kind``
+    come from ``index`` instead of the database: the same values, as long as the index has not changed
+    since it was read — the caller's responsibility (``matching.runs`` checks it per chunk)."""
+    token = _current.set(index)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def current(kind: str):
+    """The ``SparseIndex`` of ``kind`` in use (inside ``in_memory``), else None."""
+    index = _current.get()
+    return index if index is not None and index.kind == kind else None
 
 
 class SparseIndex:
@@ -30,6 +64,8 @@ class SparseIndex:
         self.kind, self.per_term = kind, per_term
         self.lists: dict[str, tuple[list[int], list[float]]] = {}
         self.rows = 0
+        self.df: dict[str, int] = {}
+        self.sides: dict | None = None  # posting id → Side, once ``read_sides`` ran
 
     @classmethod
     def build(cls, kind: str, per_term: int) -> SparseIndex:
@@ -55,7 +91,42 @@ class SparseIndex:
                 out.rows += len(rows)
         if current is not None:
             out.lists[current] = (ids, weights)
+        out.df = dict(IndexTermStat.objects.filter(kind=kind, df__gt=0).values_list("term", "df").iterator(10000))
         return out
+
+    def read_sides(self) -> None:
+        """Parse every indexed posting's features of this kind into ``self.sides`` (one streamed query).
+        The words and weights are interned — one string object per distinct word or value, shared by all
+        sides — which halves the memory: ~30 kB a generated achievement instead of ~57 kB (tracemalloc,
+        100k bench corpus)."""
+        import orjson
+
+        from .indexing import side_from_features
+        from .side_cache import frozen_side
+
+        numbers: dict = {}
+
+        def shared(mapping: dict) -> dict:
+            return {sys.intern(k): numbers.setdefault(v, v) for k, v in mapping.items()}
+
+        sides = {}
+        table = IndexedPosting._meta.db_table
+        column = "features::text" if connection.vendor == "postgresql" else "features"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT posting_id, {column} FROM {table} WHERE kind = %s", [self.kind])
+            while rows := cursor.fetchmany(2000):
+                for posting_id, text in rows:
+                    f = text if isinstance(text, dict) else orjson.loads(text)
+                    f["terms"], f["grams"] = shared(f["terms"]), shared(f["grams"])
+                    f["words"], f["head_grams"] = [sys.intern(w) for w in f.get("words") or ()], ()
+                    f["concepts"] = [shared(c) for c in f.get("concepts") or ()]
+                    sides[posting_id] = frozen_side(side_from_features(posting_id, f))
+        self.sides = sides
+
+    def document_frequencies(self, terms) -> dict[str, int]:
+        """As ``matching.index.document_frequencies(self.kind, terms)``, from memory."""
+        df = self.df
+        return {t: df[t] for t in terms if t in df}
 
     def top_postings(self, weights: Mapping[str, float], *, limit: int) -> list[int]:
         """As ``matching.index.top_postings(kind, weights, per_term=self.per_term, limit=limit)``."""

@@ -1,10 +1,13 @@
 """Full runs retrieve candidates from the capped posting lists held in the worker's memory
-(``MATCHING_RUN_MEMORY_INDEX``): the same proposals as from the database, lists read again when the index
-changed, never for an index above the limit."""
+(``MATCHING_RUN_MEMORY_INDEX``), with the document frequencies and — up to ``MATCHING_RUN_MEMORY_SIDES``
+achievements — every achievement's parsed features: the same proposals as from the database, read again
+when the index changed, never for an index above the limit."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from matching import index, runs, services
+from matching import index, knowledge, runs, services, side_cache
 from matching.models import Match, MatchStatus, PostingKind
 from tests.factories import AchievementFactory, NeedFactory
 
@@ -39,6 +42,13 @@ def test_a_full_run_from_memory_proposes_exactly_what_the_database_run_proposes(
         raise AssertionError("a full run with the lists in memory asked the database for candidates")
 
     monkeypatch.setattr(index, "top_postings", refuse)
+    monkeypatch.setattr(index, "document_frequencies", refuse)
+    assert _full_run() == from_database
+    Match.objects.all().delete()
+    # with the achievements' features in memory too, not one candidate's features is read per need
+    settings.MATCHING_RUN_MEMORY_SIDES = 10_000
+    side_cache.side_cache().clear()
+    monkeypatch.setattr(side_cache, "_features", refuse)
     assert _full_run() == from_database
     monkeypatch.undo()
     # outside a full run (a new posting's own match) retrieval still asks the database
@@ -70,3 +80,43 @@ def test_no_lists_for_an_index_above_the_limit_or_when_switched_off(indexed, set
     assert runs.achievement_lists() is not None
     settings.MATCHING_RUN_MEMORY_INDEX = 0
     assert runs.achievement_lists() is None
+
+
+@pytest.mark.django_db
+def test_sides_in_memory_only_up_to_their_limit_and_new_postings_still_found(indexed, settings):
+    achievements = len(indexed["noise"]) + 2
+    settings.MATCHING_RUN_MEMORY_INDEX = 10_000
+    settings.MATCHING_RUN_MEMORY_SIDES = achievements - 1
+    assert runs.achievement_lists().sides is None
+    settings.MATCHING_RUN_MEMORY_SIDES = achievements
+    memory = runs.achievement_lists()
+    assert memory.sides is not None and len(memory.sides) == achievements
+    # an achievement indexed after the sides were read (mid-chunk) is read from the database
+    new = AchievementFactory(title="稀土永磁电机", keywords=["稀土永磁"], cluster="new-materials")
+    services.postings_index(kind=PostingKind.ACHIEVEMENT, postings=[new])
+    from matching.sparse_index import in_memory
+
+    with in_memory(memory):
+        sides = side_cache.load_sides(PostingKind.ACHIEVEMENT, [new.pk, *list(memory.sides)[:2]])
+    assert new.pk in sides and "稀土永磁" in sides[new.pk].terms and len(sides) == 3
+
+
+@pytest.mark.django_db
+def test_a_chunk_reads_the_knowledge_once_not_for_every_need(corpus, settings):
+    _needs()
+    settings.MATCHING_RUN_MEMORY_INDEX = 10_000
+    settings.MATCHING_RUN_MEMORY_SIDES = 10_000
+    for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
+        services.index_refresh(kind=kind)
+    memory = runs.achievement_lists()
+    need_ids = list(services.IndexedPosting.objects.filter(kind=PostingKind.NEED).values_list("posting_id", flat=True))
+    from matching.sparse_index import in_memory
+
+    def queries(count: int) -> int:
+        with CaptureQueriesContext(connection) as captured, in_memory(memory), knowledge.held():
+            for need_id in need_ids[:count]:
+                services.rank_for(kind=PostingKind.NEED, posting_id=need_id)
+        return len(captured)
+
+    one, four = queries(1), queries(4)
+    assert four - one <= 3  # one query a further need: its own features
