@@ -313,7 +313,7 @@ MATCHING_RUN_STALL_SECONDS = env_int("MATCHING_RUN_STALL_SECONDS", 900, minimum=
 # (matching.sparse_index, ~70 bytes a row, ~340 MB and ~16 s to read at 100k achievements) while the
 # achievements' index has at most this many postings; 0 = always from the database (the in-process default).
 MATCHING_RUN_MEMORY_INDEX = env_int("MATCHING_RUN_MEMORY_INDEX", 0 if CELERY_TASK_ALWAYS_EAGER else 200_000, minimum=0)
-# ... and also every achievement's parsed features (~30 kB each: ~3 GB and ~25 s to read per worker at 100k),
+# ... and also every achievement's parsed features (~30 kB each: a worker of ~3.4 GB and ~30 s more to read at 100k),
 # while there are at most this many achievements (and the lists are in memory); 0 = through MATCHING_SIDE_CACHE.
 MATCHING_RUN_MEMORY_SIDES = env_int("MATCHING_RUN_MEMORY_SIDES", 0 if CELERY_TASK_ALWAYS_EAGER else 120_000, minimum=0)
 # import_postings: processes analysing a large file's postings (search terms, matcher features); 0: one per CPU
