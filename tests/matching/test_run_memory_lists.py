@@ -120,3 +120,22 @@ def test_a_chunk_reads_the_knowledge_once_not_for_every_need(corpus, settings):
 
     one, four = queries(1), queries(4)
     assert four - one <= 3  # one query a further need: its own features
+
+
+@pytest.mark.django_db
+def test_after_an_index_change_only_the_postings_indexed_since_are_parsed_again(indexed, settings, monkeypatch):
+    settings.MATCHING_RUN_MEMORY_INDEX = 10_000
+    settings.MATCHING_RUN_MEMORY_SIDES = 10_000
+    first = runs.achievement_lists()
+    kept = next(iter(first.sides.values()))
+    edited = AchievementFactory(title="稀土永磁电机", keywords=["稀土永磁"], cluster="new-materials")
+    services.postings_index(kind=PostingKind.ACHIEVEMENT, postings=[edited])
+    second = runs.achievement_lists()
+    assert second is not first and second.sides[edited.pk].terms.get("稀土永磁")
+    assert second.sides[kept.key] is kept  # not parsed again
+    edited.keywords, edited.title = ["钕铁硼"], "钕铁硼磁体"
+    edited.save()
+    services.postings_index(kind=PostingKind.ACHIEVEMENT, postings=[edited])
+    third = runs.achievement_lists()
+    assert "钕铁硼" in third.sides[edited.pk].terms and "稀土永磁" not in third.sides[edited.pk].terms
+    assert third.sides[kept.key] is kept
