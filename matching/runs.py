@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -61,6 +62,10 @@ def memory_sides_limit() -> int:
     return getattr(settings, "MATCHING_RUN_MEMORY_SIDES", 0)
 
 
+# when the sides are read again after an index change, the postings indexed this long before the previous
+# read are parsed again too: a transaction (an import is one per file) commits rows stamped before it ends
+LATE_COMMITS = timedelta(hours=1)
+
 # this process's capped posting lists of the achievements: (state of the index when read, SparseIndex)
 _lists: dict[str, tuple] = {}
 
@@ -101,7 +106,7 @@ def achievement_lists():
         lists = SparseIndex.build(PostingKind.ACHIEVEMENT, postings_per_term())
         if with_sides:
             lists.sides = sides
-            lists.read_sides(since=old_key[1] if sides is not None else None)
+            lists.read_sides(since=old_key[1] - LATE_COMMITS if sides is not None else None)
         _lists["achievement"] = (key, lists)
     return _lists["achievement"][1]
 

@@ -75,6 +75,22 @@ def test_migration_adds_the_general_set_to_an_older_database_and_keeps_admins_ch
     assert ConceptLinkRow.objects.count() == len(starter_links(DATA))
 
 
+def ranked_among_unrelated(need):
+    """The need's whole calibrated ranking once four unrelated achievements (wind-turbine gearbox oil) are
+    published beside the ones the test made: [(need id, achievement id, Scored)]."""
+    for i in range(4):
+        AchievementFactory(
+            title=f"风电齿轮箱润滑油在线监测{i}",
+            description="润滑油颗粒计数，齿轮箱磨损预警。",
+            keywords=["润滑油", "磨损预警"],
+            cluster="new-energy",
+        )
+    for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
+        services.index_refresh(kind=kind)
+    knowledge.knowledge_reset()
+    return services.rank_for(kind=PostingKind.NEED, posting_id=need.pk, everything=True)
+
+
 @pytest.mark.django_db
 def test_the_matcher_proposes_the_technology_for_the_symptom_and_says_why():
     need = NeedFactory(
@@ -89,17 +105,7 @@ def test_the_matcher_proposes_the_technology_for_the_symptom_and_says_why():
         keywords=["漂移补偿", "自校准", "传感器标定"],
         cluster="next-gen-it",
     )
-    for i in range(4):
-        AchievementFactory(
-            title=f"风电齿轮箱润滑油在线监测{i}",
-            description="润滑油颗粒计数，齿轮箱磨损预警。",
-            keywords=["润滑油", "磨损预警"],
-            cluster="new-energy",
-        )
-    for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
-        services.index_refresh(kind=kind)
-    knowledge.knowledge_reset()
-    ranked = services.rank_for(kind=PostingKind.NEED, posting_id=need.pk, everything=True)
+    ranked = ranked_among_unrelated(need)
     assert ranked and ranked[0][1] == hit.pk
     links = ranked[0][2].explanation["link_terms"]
     assert links and {"传感器标定", "漂移补偿", "自校准"} & {t["technology"] for t in links}

@@ -3,12 +3,15 @@
 achievements — every achievement's parsed features: the same proposals as from the database, read again
 when the index changed, never for an index above the limit."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from matching import index, knowledge, runs, services, side_cache
-from matching.models import Match, MatchStatus, PostingKind
+from matching.models import IndexedPosting, Match, MatchStatus, PostingKind
 from tests.factories import AchievementFactory, NeedFactory
 
 
@@ -109,7 +112,7 @@ def test_a_chunk_reads_the_knowledge_once_not_for_every_need(corpus, settings):
     for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
         services.index_refresh(kind=kind)
     memory = runs.achievement_lists()
-    need_ids = list(services.IndexedPosting.objects.filter(kind=PostingKind.NEED).values_list("posting_id", flat=True))
+    need_ids = list(IndexedPosting.objects.filter(kind=PostingKind.NEED).values_list("posting_id", flat=True))
     from matching.sparse_index import in_memory
 
     def queries(count: int) -> int:
@@ -126,8 +129,11 @@ def test_a_chunk_reads_the_knowledge_once_not_for_every_need(corpus, settings):
 def test_after_an_index_change_only_the_postings_indexed_since_are_parsed_again(indexed, settings, monkeypatch):
     settings.MATCHING_RUN_MEMORY_INDEX = 10_000
     settings.MATCHING_RUN_MEMORY_SIDES = 10_000
+    # one achievement indexed well before the others (more than LATE_COMMITS before the latest)
+    old = IndexedPosting.objects.filter(kind=PostingKind.ACHIEVEMENT).order_by("pk").first()
+    IndexedPosting.objects.filter(pk=old.pk).update(indexed_at=timezone.now() - runs.LATE_COMMITS - timedelta(hours=1))
     first = runs.achievement_lists()
-    kept = next(iter(first.sides.values()))
+    kept = first.sides[old.posting_id]
     edited = AchievementFactory(title="稀土永磁电机", keywords=["稀土永磁"], cluster="new-materials")
     services.postings_index(kind=PostingKind.ACHIEVEMENT, postings=[edited])
     second = runs.achievement_lists()

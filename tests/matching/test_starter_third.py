@@ -8,15 +8,14 @@ import importlib
 import pytest
 from django.apps import apps
 
-from matching import knowledge, services
 from matching.concepts import DATA, GENERAL, THIRD, ConceptLayer, starter_links
 from matching.generic import general_words
 from matching.models import ConceptLink as ConceptLinkRow
-from matching.models import PostingKind, Synonym
+from matching.models import Synonym
 from matching.scoring import Scorer, Stats
 from mengkeju.lib.textanalysis import Analyzer, seed_synonyms, starter_synonyms
 from tests.factories import AchievementFactory, NeedFactory
-from tests.matching.test_concepts_general import CLUSTERS, _key
+from tests.matching.test_concepts_general import CLUSTERS, _key, ranked_among_unrelated
 from tests.matching.test_evidence import side
 
 COLLOQUIAL = "synonyms_colloquial.tsv"
@@ -145,16 +144,6 @@ def test_the_matcher_proposes_the_achievement_written_in_technical_terms():
         keywords=["挖掘机", "液压泄漏", "密封"],
         cluster="equipment",
     )
-    for i in range(4):
-        AchievementFactory(
-            title=f"风电齿轮箱润滑油在线监测{i}",
-            description="润滑油颗粒计数，齿轮箱磨损预警。",
-            keywords=["润滑油", "磨损预警"],
-            cluster="new-energy",
-        )
-    for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
-        services.index_refresh(kind=kind)
-    knowledge.knowledge_reset()
-    ranked = services.rank_for(kind=PostingKind.NEED, posting_id=need.pk, everything=True)
+    ranked = ranked_among_unrelated(need)
     assert ranked and ranked[0][1] == hit.pk
     assert "挖掘机" in {t["term"] for t in ranked[0][2].explanation["synonym_terms"]}
