@@ -17,7 +17,7 @@ the 25 functions with the most cumulative time (cProfile). The profile of docs/b
 round"), on the database kept by ``bench/full_run.py --achievements 100000 --keepdb``::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench MATCHING_RUN_MEMORY_SIDES=0 \
-        python bench/rank_cpu.py --n 100000 --full-run --needs 300 --profile     # before: lists only
+        python bench/rank_cpu.py --n 100000 --full-run --needs 300 --profile     # without the sides
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench \
         python bench/rank_cpu.py --n 100000 --full-run --needs 300 --profile     # after
 """
