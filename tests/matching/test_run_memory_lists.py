@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from matching import index, knowledge, runs, services, side_cache
 from matching.models import IndexedPosting, Match, MatchStatus, PostingKind
+from matching.sparse_index import in_memory
 from tests.factories import AchievementFactory, NeedFactory
 
 
@@ -97,8 +98,6 @@ def test_sides_in_memory_only_up_to_their_limit_and_new_postings_still_found(ind
     # an achievement indexed after the sides were read (mid-chunk) is read from the database
     new = AchievementFactory(title="稀土永磁电机", keywords=["稀土永磁"], cluster="new-materials")
     services.postings_index(kind=PostingKind.ACHIEVEMENT, postings=[new])
-    from matching.sparse_index import in_memory
-
     with in_memory(memory):
         sides = side_cache.load_sides(PostingKind.ACHIEVEMENT, [new.pk, *list(memory.sides)[:2]])
     assert new.pk in sides and "稀土永磁" in sides[new.pk].terms and len(sides) == 3
@@ -113,7 +112,6 @@ def test_a_chunk_reads_the_knowledge_once_not_for_every_need(corpus, settings):
         services.index_refresh(kind=kind)
     memory = runs.achievement_lists()
     need_ids = list(IndexedPosting.objects.filter(kind=PostingKind.NEED).values_list("posting_id", flat=True))
-    from matching.sparse_index import in_memory
 
     def queries(count: int) -> int:
         with CaptureQueriesContext(connection) as captured, in_memory(memory), knowledge.held():
@@ -126,7 +124,7 @@ def test_a_chunk_reads_the_knowledge_once_not_for_every_need(corpus, settings):
 
 
 @pytest.mark.django_db
-def test_after_an_index_change_only_the_postings_indexed_since_are_parsed_again(indexed, settings, monkeypatch):
+def test_after_an_index_change_only_the_postings_indexed_since_are_parsed_again(indexed, settings):
     settings.MATCHING_RUN_MEMORY_INDEX = 10_000
     settings.MATCHING_RUN_MEMORY_SIDES = 10_000
     # one achievement indexed well before the others (more than LATE_COMMITS before the latest)
