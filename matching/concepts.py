@@ -110,13 +110,24 @@ def seed(model, links: Iterable[ConceptLink]) -> int:
     existing = set(model.objects.values_list("cluster", "problem", "technology"))
     rows = []
     for link in links:
-        key = (link.cluster[:40], link.problem[:200], link.technology[:300])
+        key = _row_key(link)
         if key in existing:
             continue
         existing.add(key)
         rows.append(model(cluster=key[0], problem=key[1], technology=key[2], note=link.note[:200]))
     model.objects.bulk_create(rows)
     return len(rows)
+
+
+def unseed(model, links: Iterable[ConceptLink]) -> None:
+    """Remove ``links`` from the ``ConceptLink`` table ``model`` (a seeding migration's reverse)."""
+    for cluster, problem, technology in map(_row_key, links):
+        model.objects.filter(cluster=cluster, problem=problem, technology=technology).delete()
+
+
+def _row_key(link: ConceptLink) -> tuple[str, str, str]:
+    """(cluster, problem, technology) as the table stores them: cut to the columns' lengths."""
+    return link.cluster[:40], link.problem[:200], link.technology[:300]
 
 
 class ConceptLayer:

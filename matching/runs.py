@@ -99,7 +99,7 @@ def achievement_lists():
         # the sides read before stay valid for every posting not indexed since: read only those again
         # (a posting indexed during a run costs the lists' ~6 s at 100k, not the sides' ~20 s)
         old_key, old = held if held is not None else (None, None)
-        sides = old.sides if old is not None and with_sides and old_key[3] else None
+        sides = old.sides if old is not None and with_sides else None  # None when the old read had none
         if sides is not None and len(sides) > 1.1 * state["n"]:  # many removed since: start afresh
             sides = None
         _lists.clear()  # let the old lists go before reading the new ones

@@ -8,11 +8,9 @@ def forward(apps, schema_editor):
 
 
 def reverse(apps, schema_editor):
-    from mengkeju.lib.textanalysis import starter_synonyms
+    from mengkeju.lib.textanalysis import starter_synonyms, unseed_synonyms
 
-    Synonym = apps.get_model("matching", "Synonym")
-    for term, synonym, _note in starter_synonyms():
-        Synonym.objects.filter(term=term, synonym=synonym).delete()
+    unseed_synonyms(apps.get_model("matching", "Synonym"), starter_synonyms())
 
 
 class Migration(migrations.Migration):

@@ -12,13 +12,9 @@ def forward(apps, schema_editor):
 
 
 def reverse(apps, schema_editor):
-    from matching.concepts import THIRD, starter_links
+    from matching.concepts import THIRD, starter_links, unseed
 
-    ConceptLink = apps.get_model("matching", "ConceptLink")
-    for link in starter_links(THIRD):
-        ConceptLink.objects.filter(
-            cluster=link.cluster[:40], problem=link.problem[:200], technology=link.technology[:300]
-        ).delete()
+    unseed(apps.get_model("matching", "ConceptLink"), starter_links(THIRD))
 
 
 class Migration(migrations.Migration):

@@ -15,11 +15,9 @@ def forward(apps, schema_editor):
 
 
 def reverse(apps, schema_editor):
-    from mengkeju.lib.textanalysis import starter_synonyms
+    from mengkeju.lib.textanalysis import starter_synonyms, unseed_synonyms
 
-    Synonym = apps.get_model("matching", "Synonym")
-    for term, synonym, _note in starter_synonyms([FILE]):
-        Synonym.objects.filter(term=term[:50], synonym=synonym[:50]).delete()
+    unseed_synonyms(apps.get_model("matching", "Synonym"), starter_synonyms([FILE]))
 
 
 class Migration(migrations.Migration):

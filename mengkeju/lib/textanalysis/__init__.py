@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from .analyzer import FIELD_WEIGHTS, SINGLE_CHAR_FACTOR, SUBWORD_FACTOR, SYNONYM_FACTOR, Analyzer
 from .default import default_analyzer, register_synonym_source, reset_default_analyzer
-from .dictionary import DATA_DIR, MIN_SUBWORD_FREQ, seed_synonyms, starter_synonyms
+from .dictionary import DATA_DIR, MIN_SUBWORD_FREQ, seed_synonyms, starter_synonyms, unseed_synonyms
 from .normalize import normalize, normalize_name
 from .tokenize import Segmenter, bigrams
 
@@ -38,4 +38,5 @@ __all__ = [
     "reset_default_analyzer",
     "seed_synonyms",
     "starter_synonyms",
+    "unseed_synonyms",
 ]

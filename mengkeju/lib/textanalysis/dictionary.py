@@ -32,6 +32,7 @@ __all__ = [
     "stopwords",
     "synonym_groups",
     "tokenizer_with",
+    "unseed_synonyms",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -88,6 +89,13 @@ def seed_synonyms(model, rows: Iterable[tuple[str, str, str]]) -> int:
         new.append(model(term=term[:50], synonym=synonym[:50], note=note[:200]))
     model.objects.bulk_create(new)
     return len(new)
+
+
+def unseed_synonyms(model, rows: Iterable[tuple[str, str, str]]) -> None:
+    """Remove the (term, synonym, note) ``rows`` that ``seed_synonyms`` added from ``model`` (a seeding
+    migration's reverse); a pair stored the other way round (an admin's) stays."""
+    for term, synonym, _note in rows:
+        model.objects.filter(term=term[:50], synonym=synonym[:50]).delete()
 
 
 def stopwords() -> frozenset[str]:
