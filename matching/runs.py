@@ -70,11 +70,13 @@ LATE_COMMITS = timedelta(hours=1)
 _lists: dict[str, tuple] = {}
 
 
-def achievement_lists():
+def achievement_lists(run_id: int | None = None):
     """The achievements' capped posting lists in this process's memory (``matching.sparse_index``), read
     again only when the index changed: its state is the number of indexed achievements, the time of the
     latest (re-)indexing, ``MATCHING_POSTINGS_PER_TERM`` and whether the sides are kept, checked with one
-    query per call (per chunk).
+    query per call (per chunk). With ``run_id`` (a chunk of that full run), the document frequencies are
+    read again once per run unless they were read after its prepare step recounted them: the lists may
+    have been read while the run was being prepared (``match_run_warm``).
     None when the index is empty or larger than ``memory_index_limit()``: then retrieval asks the
     database. The lists come with the achievements' document frequencies and, up to
     ``memory_sides_limit()`` achievements, their parsed features (``SparseIndex.read_sides``).
@@ -107,8 +109,25 @@ def achievement_lists():
         if with_sides:
             lists.sides = sides
             lists.read_sides(since=old_key[1] - LATE_COMMITS if sides is not None else None)
+        lists.df_run = run_id  # read after the prepare step when a chunk of the run reads them
         _lists["achievement"] = (key, lists)
-    return _lists["achievement"][1]
+    lists = _lists["achievement"][1]
+    if run_id is not None and lists.df_run != run_id:
+        lists.read_df()
+        lists.df_run = run_id
+    return lists
+
+
+def match_run_warm(*, run_id: int) -> bool:
+    """Read this process's full-run memory (``achievement_lists``: lists, document frequencies, sides)
+    while the run is being prepared, so that a worker which would wait for the prepare step's chunks reads
+    it meanwhile instead of after (~25 s at 100k achievements). Sent by the prepare task to the other
+    workers of its queue. The document frequencies are read again by the run's first chunk, after the
+    prepare step recounted them; lists and sides are read again only if the prepare step re-indexed
+    anything. True when the memory is there; False for a run no longer active or memory switched off."""
+    if not MatchRun.objects.filter(pk=run_id, status__in=ACTIVE).exists():
+        return False
+    return achievement_lists() is not None
 
 
 def chunk_plan(ids: list[int], size: int) -> list[list[int]]:
@@ -279,7 +298,7 @@ def match_run_chunk(*, run_id: int, number: int, top_k: int | None = None) -> Ch
     if chunk is None or chunk.done_at is not None or chunk.run.status != MatchRun.Status.RUNNING:
         return ChunkResult()
     ranked, errors = [], []
-    with in_memory(achievement_lists()), knowledge.held():
+    with in_memory(achievement_lists(run_id)), knowledge.held():
         for need_id in chunk.need_ids:
             try:
                 ranked.append((need_id, rank_for(kind=PostingKind.NEED, posting_id=need_id, top_k=top_k)))

@@ -66,6 +66,7 @@ class SparseIndex:
         self.lists: dict[str, tuple[list[int], list[float]]] = {}
         self.rows = 0
         self.df: dict[str, int] = {}
+        self.df_run: int | None = None  # the full run whose prepare step counted ``df`` (None: not known)
         self.sides: dict | None = None  # posting id → Side, once ``read_sides`` ran
 
     @classmethod
@@ -92,8 +93,14 @@ class SparseIndex:
                 out.rows += len(rows)
         if current is not None:
             out.lists[current] = (ids, weights)
-        out.df = dict(IndexTermStat.objects.filter(kind=kind, df__gt=0).values_list("term", "df").iterator(10000))
+        out.read_df()
         return out
+
+    def read_df(self) -> None:
+        """Read the document frequencies of the kind's terms (``IndexTermStat``) again: a full run's prepare
+        step recounts them after the lists may have been read (``matching.runs.match_run_warm``)."""
+        rows = IndexTermStat.objects.filter(kind=self.kind, df__gt=0).values_list("term", "df")
+        self.df = dict(rows.iterator(10000))
 
     def read_sides(self, since=None) -> None:
         """Parse every indexed posting's features of this kind into ``self.sides`` (one streamed query), or

@@ -7,11 +7,12 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from matching import index, knowledge, runs, services, side_cache
-from matching.models import IndexedPosting, Match, MatchStatus, PostingKind
+from matching.models import IndexedPosting, IndexTermStat, Match, MatchStatus, PostingKind
 from matching.sparse_index import in_memory
 from tests.factories import AchievementFactory, NeedFactory
 
@@ -143,3 +144,27 @@ def test_after_an_index_change_only_the_postings_indexed_since_are_parsed_again(
     third = runs.achievement_lists()
     assert "钕铁硼" in third.sides[edited.pk].terms and "稀土永磁" not in third.sides[edited.pk].terms
     assert third.sides[kept.key] is kept
+
+
+@pytest.mark.django_db
+def test_memory_read_while_a_run_is_prepared_gets_the_recounted_frequencies_at_its_first_chunk(corpus, settings):
+    """``match_run_warm`` reads the memory before the prepare step recounts the document frequencies; the
+    run's first chunk reads them again (and only them), later chunks of the run do not."""
+    _needs()
+    settings.MATCHING_RUN_MEMORY_INDEX = 10_000
+    settings.MATCHING_RUN_MEMORY_SIDES = 10_000
+    for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
+        services.index_refresh(kind=kind)
+    run = runs.match_run_create(trigger="command")
+    assert runs.match_run_warm(run_id=run.pk)
+    warm = runs.achievement_lists()
+    assert warm.df_run is None and warm.df
+    term = max(warm.df, key=warm.df.get)
+    IndexTermStat.objects.filter(kind=PostingKind.ACHIEVEMENT, term=term).update(df=F("df") + 5)  # a recount
+    assert runs.achievement_lists(run.pk) is warm and warm.df_run == run.pk  # the same lists and sides
+    assert warm.df[term] == IndexTermStat.objects.get(kind=PostingKind.ACHIEVEMENT, term=term).df
+    with CaptureQueriesContext(connection) as captured:
+        assert runs.achievement_lists(run.pk) is warm
+    assert len(captured) == 1  # the index's state only
+    runs.match_run_execute(run_id=run.pk, chunk_size=2)
+    assert not runs.match_run_warm(run_id=run.pk)  # done: nothing to read for

@@ -2,6 +2,8 @@
 exactly once, whatever the chunk size: each need is in one chunk, each chunk is done once, the run's
 counts add up, and the proposals are those of the same run in one process."""
 
+import re
+
 import pytest
 
 from matching import runs, services
@@ -24,6 +26,8 @@ def test_two_workers_match_every_need_exactly_once_for_any_chunk_size(celery_wor
     dairy_achievements()
     needs = [NeedFactory(title=f"乳房炎检测需求{i}", keywords=["乳房炎"], cluster="agri-food") for i in range(7)]
     services.index_refresh(kind="achievement")
+    worker_logs = [celery_worker_process.log_path, second_worker.log_path]
+    log_starts = [len(log.read_text()) for log in worker_logs]
     run = runs.match_run_start(trigger="test", chunk_size=chunk_size)
     logs = lambda: celery_worker_process.log_path.read_text()[-2000:] + second_worker.log_path.read_text()[-2000:]  # noqa: E731
     assert wait_for(lambda: MatchRun.objects.get(pk=run.pk).status == MatchRun.Status.DONE, timeout=180), logs()
@@ -36,6 +40,15 @@ def test_two_workers_match_every_need_exactly_once_for_any_chunk_size(celery_wor
     by_workers = sorted(Match.objects.values_list("need_id", "achievement_id", "score"))
     assert {n for n, _a, _s in by_workers} == {n.pk for n in needs}
     assert run.proposals_created == len(by_workers)
+    # the worker that did not prepare the run was sent its memory to read meanwhile, and read it
+    warmed = [log.read_text()[start:] for log, start in zip(worker_logs, log_starts, strict=True)]
+    assert (
+        sum(
+            re.findall(r"matching\.tasks\.match_run_warm\[[^]]+\] succeeded in [^:]+: True", text) != []
+            for text in warmed
+        )
+        == 1
+    ), logs()
     Match.objects.all().delete()
     runs.match_run_execute(run_id=runs.match_run_create(trigger="command").pk)
     assert sorted(Match.objects.values_list("need_id", "achievement_id", "score")) == by_workers
