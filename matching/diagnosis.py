@@ -23,18 +23,27 @@ from django.utils.translation import gettext as _
 from mengkeju.lib.textanalysis import default_analyzer
 
 from . import knowledge
+from .generic import is_function_word
 
 MIN_KEYWORDS = 3
 MIN_DESCRIPTION = 80
-# a figure with a unit or a comparison: 70 MPa, ±3 mm, 120℃, 8000吨, 30%, ≥ 95
-_UNITS = r"%|％|℃|°|[a-zA-Zμ]+|吨|千克|公斤|米|毫米|小时|天|元|万|倍|头|只|亩|度"
-_INDICATOR = re.compile(rf"(\d+(\.\d+)?\s*({_UNITS}))|[≥≤±<>]")
+# a figure with a unit or a comparison: 70 MPa, ±3 mm, 120℃, 8000吨, 约8000平方米, 3万头, 30%, ≥ 95 — the
+# units of measurement in everyday use in China (法定计量单位 and the common measure words of production)
+_UNITS = (
+    r"%|％|‰|℃|°|[a-zA-Zμ]+|[万千百亿]?(吨|千克|公斤|斤|克|毫克|升|毫升|立方米|立方|方|平方米|平方公里|平方|"
+    r"公顷|亩|公里|千米|米|厘米|毫米|微米|纳米|小时|分钟|秒|天|周|个月|月|年|元|万元|倍|头|只|羽|株|台|套|件|"
+    r"辆|人|户|千瓦时|千瓦|兆瓦|瓦|度|伏|千伏|安|转|次)|万|亿"
+)
+# a year (2023年) is a date, not a figure
+_INDICATOR = re.compile(rf"((?<![\d.])(?!(19|20)\d\d年)\d+(\.\d+)?\s*({_UNITS}))|[≥≤±<>]")
 
 
 def _words(analyzer, text: str, generic) -> list[str]:
+    """The words of ``text`` the matcher can take as evidence (``Scorer.is_evidence_word``'s rule): two or
+    more characters, not generic, not a word of grammar (不到 of 招不到, ``generic.is_function_word``)."""
     out = []
     for word in analyzer.tokens(text):
-        if len(word) >= 2 and word not in generic and word not in out:
+        if len(word) >= 2 and word not in generic and not is_function_word(word) and word not in out:
             out.append(word)
     return out
 

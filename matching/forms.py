@@ -10,8 +10,15 @@ class SynonymForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=Synonym._meta.get_field("note").max_length, required=False)
 
 
+SEARCH_TOO_LONG = _(
+    "A search is at most %(limit_value)d characters (this one has %(show_value)d): search for one word of it."
+)
+
+
 class SynonymSearchForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=50)
+    q = forms.CharField(
+        label=_("Search"), required=False, max_length=50, error_messages={"max_length": SEARCH_TOO_LONG}
+    )
 
 
 class ConceptLinkForm(forms.Form):
@@ -47,5 +54,7 @@ class ConceptLinkForm(forms.Form):
 
 
 class ConceptSearchForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=50)
+    q = forms.CharField(
+        label=_("Search"), required=False, max_length=50, error_messages={"max_length": SEARCH_TOO_LONG}
+    )
     cluster = forms.CharField(required=False, max_length=50)

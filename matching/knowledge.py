@@ -159,8 +159,15 @@ def _calibrator() -> Calibrator:
     return _cached("calibration", version, build)
 
 
-def knowledge_version(layer: ConceptLayer, cal: Calibrator) -> str:
+def concept_version(layer: ConceptLayer) -> str:
+    """The concept layer's version: 8 hex digits of a SHA-1 over its relations in use, so any edit that
+    changes what the matcher reads (not a note) gives a new one."""
     digest = hashlib.sha1()
     for link in layer.links:
         digest.update(f"{link.cluster}|{link.problem}|{link.technology};".encode())
-    return f"{cal.version}/{digest.hexdigest()[:8]}"
+    return digest.hexdigest()[:8]
+
+
+def knowledge_version(layer: ConceptLayer, cal: Calibrator) -> str:
+    """What a proposal was made with: ``<calibration version>/<concept_version>``."""
+    return f"{cal.version}/{concept_version(layer)}"

@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from .generic import is_function_word
+
 ALGORITHM_VERSION = "bm25f-grams-evidence-2"
 
 # where a query word comes from
@@ -162,12 +164,13 @@ class Scorer:
         self.non_evidence = frozenset({FEEDBACK})
 
     def is_generic(self, term: str) -> bool:
-        """Generic, or a compound of generic words only (智能控制 = 智能 + 控制)."""
+        """Generic, a word of grammar only (低于, 不到: ``matching.generic.is_function_word``), or a compound
+        of generic words only (智能控制 = 智能 + 控制)."""
         if term in self.generic:
             return True
         hit = self._generic_cache.get(term)
         if hit is None:
-            hit = any(
+            hit = is_function_word(term) or any(
                 term[:i] in self.generic and (term[i:] in self.generic or self.is_generic(term[i:]))
                 for i in range(2, len(term) - 1)
             )

@@ -128,7 +128,8 @@ def synonyms(request):
             for warning in _pair_warnings(pair):
                 messages.warning(request, warning)
             return redirect(_synonyms_url(pair.term))
-    page = Paginator(selectors.synonym_list(search=query), SYNONYMS_PER_PAGE).get_page(request.GET.get("page"))
+    pairs = selectors.synonym_list(search=query) if not search.errors else Synonym.objects.none()
+    page = Paginator(pairs, SYNONYMS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "matching/synonyms.html",
@@ -210,7 +211,7 @@ def concepts(request):
         if link is not None:
             messages.success(request, _("Added the relation %(link)s.") % {"link": link})
             return redirect("matching:concepts")
-    rows = ConceptLink.objects.all()
+    rows = ConceptLink.objects.all() if not search.errors else ConceptLink.objects.none()
     if cluster:
         rows = rows.filter(cluster=cluster)
     if query:
@@ -224,6 +225,7 @@ def concepts(request):
         {
             "form": form,
             "can_edit": can_edit,
+            "search": search,
             "query": query,
             "cluster": cluster,
             "clusters": clusters,
@@ -273,10 +275,12 @@ def concept_active(request, pk: int):
     return redirect("matching:concepts")
 
 
-def _concept_version() -> str:
-    """The concept layer's part of the matcher's knowledge version (stored with every proposal)."""
+def _concept_version() -> dict:
+    """The concept layer's version (the part of the knowledge version stored with every proposal that this
+    page changes) and the number of relations the matcher uses."""
     from mengkeju.lib.textanalysis import default_analyzer
 
     from . import knowledge
 
-    return knowledge.knowledge_version(knowledge.concept_layer(default_analyzer()), knowledge.calibrator())
+    layer = knowledge.concept_layer(default_analyzer())
+    return {"digest": knowledge.concept_version(layer), "relations": len(layer.links)}

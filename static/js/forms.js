@@ -1,4 +1,4 @@
-/* Mengkeju form helpers. Version 1.0.0 (plain JS, no dependencies). Without JavaScript every field shows.
+/* Mengkeju form helpers. Version 1.1.0 (plain JS, no dependencies). Without JavaScript every field shows.
  *
  * 1. Choice groups: a fieldset with data-choice-group="VALUE" inside a form shows only while the radio
  *    button named by data-choice-name (default "organization_choice") has that value.
@@ -8,6 +8,8 @@
  *    form with data-show-pairs="CHECKBOX_ID:ELEMENT_ID ..." does the same for elements it cannot mark
  *    (the bounty of a need shows only for a challenge).
  * 4. Folding: <details data-fold-below="820"> starts closed on screens narrower than that many pixels.
+ * 5. Suggested keywords: an element with data-add-keyword="WORD" and data-keyword-target="ID" becomes a
+ *    toggle button that adds WORD to the keywords field #ID (after a "、") or takes it out again.
  */
 (function () {
   "use strict";
@@ -83,7 +85,41 @@
     });
   }
 
-  function ready() { choiceGroups(); searchablePickers(); toggledFields(); folds(); }
+  var KEYWORD_SEPARATORS = /[,，、;；\s]+/;  // as mengkeju.postings.forms.KEYWORD_SEPARATORS
+
+  function keywordSuggestions() {
+    document.querySelectorAll("[data-add-keyword]").forEach(function (tag) {
+      var field = document.getElementById(tag.getAttribute("data-keyword-target"));
+      var word = tag.getAttribute("data-add-keyword");
+      if (!field || !word || KEYWORD_SEPARATORS.test(word)) return;  // a word with a space stays text
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "tag tag-add";
+      function words() { return field.value.split(KEYWORD_SEPARATORS).filter(Boolean); }
+      function update() {
+        var added = words().indexOf(word) !== -1;
+        button.setAttribute("aria-pressed", added ? "true" : "false");
+        button.textContent = (added ? "✓ " : "+ ") + word;
+      }
+      button.addEventListener("click", function () {
+        var list = words();
+        var at = list.indexOf(word);
+        if (at === -1) {
+          var value = field.value.replace(/\s+$/, "");
+          field.value = value && !/[,，、;；]$/.test(value) ? value + "、" + word : value + word;
+        } else {
+          list.splice(at, 1);
+          field.value = list.join("、");
+        }
+        update();
+      });
+      field.addEventListener("input", update);
+      tag.parentNode.replaceChild(button, tag);
+      update();
+    });
+  }
+
+  function ready() { choiceGroups(); searchablePickers(); toggledFields(); folds(); keywordSuggestions(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
   else ready();
 })();

@@ -82,6 +82,22 @@ def test_checking_a_need_shows_the_diagnosis_without_scrolling(chromium, live_se
     assert diagnosis.evaluate(IN_VIEW)
     assert "沥青改性" in diagnosis.inner_text()
     assert page.evaluate(WIDER_THAN_WINDOW) <= 1
+
+    # a suggested keyword is a button: one click adds it to the keywords, a second takes it out again
+    page.fill("#id_keywords", "公路、坑槽")
+    suggestion = diagnosis.locator("button.tag-add", has_text="沥青改性")
+    assert suggestion.inner_text() == "+ 沥青改性" and suggestion.get_attribute("aria-pressed") == "false"
+    suggestion.click()
+    assert page.input_value("#id_keywords") == "公路、坑槽、沥青改性"
+    assert suggestion.get_attribute("aria-pressed") == "true" and suggestion.inner_text() == "✓ 沥青改性"
+    suggestion.click()
+    assert page.input_value("#id_keywords") == "公路、坑槽"
+    assert suggestion.get_attribute("aria-pressed") == "false"
+    suggestion.click()
+    page.get_by_role("button", name="检查匹配难易").click()  # what the user added is sent with the form
+    page.wait_for_load_state()
+    assert page.input_value("#id_keywords") == "公路、坑槽、沥青改性"
+    assert page.locator("#diagnosis button.tag-add", has_text="沥青改性").count() == 0  # no longer suggested
     context.close()
 
 
