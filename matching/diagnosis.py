@@ -39,8 +39,9 @@ _INDICATOR = re.compile(rf"((?<![\d.])(?!(19|20)\d\d年)\d+(\.\d+)?\s*({_UNITS})
 
 
 def _words(analyzer, text: str, generic) -> list[str]:
-    """The words of ``text`` the matcher can take as evidence (``Scorer.is_evidence_word``'s rule): two or
-    more characters, not generic, not a word of grammar (不到 of 招不到, ``generic.is_function_word``)."""
+    """The specific words of ``text``: two or more characters, not in ``generic``, not a word of grammar
+    (不到 of 招不到, ``generic.is_function_word``). Unlike ``Scorer.is_evidence_word`` a compound made only of
+    generic words (智能控制) still counts here."""
     out = []
     for word in analyzer.tokens(text):
         if len(word) >= 2 and word not in generic and not is_function_word(word) and word not in out:

@@ -15,10 +15,16 @@ SEARCH_TOO_LONG = _(
 )
 
 
-class SynonymSearchForm(forms.Form):
+class WordSearchForm(forms.Form):
+    """One word to look for in a table of the matcher's knowledge (at most 50 characters, a term's length)."""
+
     q = forms.CharField(
         label=_("Search"), required=False, max_length=50, error_messages={"max_length": SEARCH_TOO_LONG}
     )
+
+
+class SynonymSearchForm(WordSearchForm):
+    pass
 
 
 class ConceptLinkForm(forms.Form):
@@ -53,8 +59,5 @@ class ConceptLinkForm(forms.Form):
         ]
 
 
-class ConceptSearchForm(forms.Form):
-    q = forms.CharField(
-        label=_("Search"), required=False, max_length=50, error_messages={"max_length": SEARCH_TOO_LONG}
-    )
+class ConceptSearchForm(WordSearchForm):
     cluster = forms.CharField(required=False, max_length=50)
