@@ -27,8 +27,6 @@ from .generic import CLUSTER_SHARE, MIN_CLUSTERS, MIN_SHARE, generic_from_counts
 from .models import (
     IndexedPosting,
     IndexKindStat,
-    IndexTerm,
-    IndexTermStat,
     LearnedModel,
     Match,
     MatchSource,
@@ -42,35 +40,23 @@ KEEP_ASSOCIATION_VERSIONS = 5
 
 def generic_refresh() -> LearnedModel | None:
     """Recount the generic words from the index and make them the active ``generic`` model when they
-    changed; returns the active model (None when the index is empty). Words counted: index terms of both
-    sides (words and sub-words, not bigrams) in at least ``MIN_SHARE`` of all postings."""
+    changed; returns the active model (None when the index is empty). Words counted: the whole words of
+    every indexed posting of both sides (``features["words"]``, as ``matching.evaluation`` counts them),
+    not the sub-words of the index terms: counted as sub-words, 中心 and 传感 are frequent (inside 数据中心,
+    传感器) and the compound rule of ``Scorer.is_generic`` would then call 数据中心 and 传感器 generic."""
     total = sum(IndexKindStat.objects.values_list("postings", flat=True))
     if total <= 0:
         return None
     floor = max(2, math.ceil(MIN_SHARE * total))
     df: dict[str, int] = {}
-    for term, n in IndexTermStat.objects.filter(df__gt=0).values_list("term", "df"):
-        if not term.startswith("§"):
-            df[term] = df.get(term, 0) + n
-    frequent = sorted(t for t, n in df.items() if n >= floor)
+    cluster_df: dict[str, dict[str, int]] = {}
+    for word, cluster, n in _frequent_words(floor):
+        df[word] = df.get(word, 0) + n
+        cluster_df.setdefault(word, {})[cluster] = n
     sizes: dict[str, int] = {}
     for cluster, n in IndexedPosting.objects.values("cluster").annotate(n=Count("id")).values_list("cluster", "n"):
         sizes[cluster] = sizes.get(cluster, 0) + n
-    cluster_df: dict[str, dict[str, int]] = {}
-    it, ip = IndexTerm._meta.db_table, IndexedPosting._meta.db_table
-    with connection.cursor() as cursor:
-        for start in range(0, len(frequent), 500):
-            chunk = frequent[start : start + 500]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"SELECT t.term, p.cluster, COUNT(*) FROM {it} t JOIN {ip} p "
-                f"ON p.kind = t.kind AND p.posting_id = t.posting_id WHERE t.term IN ({marks}) "
-                "GROUP BY t.term, p.cluster",
-                chunk,
-            )
-            for term, cluster, n in cursor.fetchall():
-                cluster_df.setdefault(term, {})[cluster] = n
-    words = sorted(generic_from_counts({t: df[t] for t in frequent}, cluster_df, sizes, total))
+    words = sorted(generic_from_counts(df, cluster_df, sizes, total))
     with transaction.atomic():
         active = LearnedModel.objects.select_for_update().filter(kind=LearnedModel.Kind.GENERIC, active=True).first()
         if active is not None and active.params.get("words") == words:
@@ -92,6 +78,24 @@ def generic_refresh() -> LearnedModel | None:
         old = LearnedModel.objects.filter(kind=LearnedModel.Kind.GENERIC, active=False).order_by("-created_at", "-id")
         LearnedModel.objects.filter(pk__in=list(old.values_list("pk", flat=True)[KEEP_GENERIC_VERSIONS:])).delete()
     return model
+
+
+def _frequent_words(floor: int) -> list[tuple[str, str, int]]:
+    """(word, cluster, postings of that cluster holding it) of every whole word held by at least ``floor``
+    indexed postings of both sides; one query over ``IndexedPosting.features["words"]``."""
+    table = IndexedPosting._meta.db_table
+    if connection.vendor == "postgresql":
+        each = "CROSS JOIN LATERAL jsonb_array_elements_text(p.features -> 'words') AS w(value)"
+    else:
+        each = ", json_each(p.features, '$.words') AS w"
+    words = f"SELECT w.value AS word, p.cluster, COUNT(*) AS n FROM {table} p {each} GROUP BY w.value, p.cluster"
+    sql = (
+        f"WITH counts AS ({words}) SELECT word, cluster, n FROM counts "
+        "WHERE word IN (SELECT word FROM counts GROUP BY word HAVING SUM(n) >= %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [floor])
+        return cursor.fetchall()
 
 
 def decision_rows() -> tuple[list[list[float]], list[int]]:

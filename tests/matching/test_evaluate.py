@@ -26,6 +26,13 @@ def test_evaluate_matching_meets_the_quality_bar():
     assert matcher["queue_recall"] >= 0.7
     assert 1.0 <= matcher["proposals_per_need"] <= 5.0
     assert matcher["proposals"] == sum(len(v) for v in result["proposals"].values())
+    # the product proposes what the in-memory reference (bench/eval_dev.py, the figures of docs/matching.md)
+    # proposes: same generic words, same evidence, same threshold
+    from matching.evaluation import evaluate_in_memory
+    from mengkeju.lib.textanalysis import Analyzer, starter_synonyms
+
+    reference = evaluate_in_memory(DEV, analyzer=Analyzer(starter_synonyms()))["proposals"]
+    assert {n: set(a) for n, a in result["proposals"].items()} == {n: set(a) for n, a in reference.items() if a}
 
 
 def test_symptom_language_set_beats_bm25_with_a_short_queue():

@@ -215,6 +215,38 @@ def test_generic_words_are_recounted_from_the_index(indexed):
 
 
 @pytest.mark.django_db
+def test_generic_words_are_whole_words_not_the_parts_of_compounds(db):
+    """中心 inside 控制中心 in every cluster is a part of a compound, not a word of its own. Counted as a
+    sub-word (as the recount did before), 中心 became generic, and with 数据 generic the compound rule took
+    数据中心 for generic too: on the database path a data-centre need lost its evidence (dev's D-N017) that
+    the in-memory reference kept. The recount now reads whole words, as ``generic_from_postings`` does."""
+    from matching import knowledge
+    from matching.models import IndexedPosting
+    from tests.factories import AchievementFactory
+
+    for cluster in ("agri-food", "new-materials", "new-energy", "equipment"):
+        for i in range(10):
+            AchievementFactory(
+                title=f"控制中心调度系统{i}", description="采集数据，送到控制中心。", keywords=["调度"], cluster=cluster
+            )
+    NeedFactory(
+        title="降低数据中心PUE", description="数据中心空调负荷高。", keywords=["数据中心"], cluster="next-gen-it"
+    )
+    AchievementFactory(title="数据中心液冷散热", description="数据中心液冷。", keywords=["液冷"], cluster="next-gen-it")
+    for kind in (PostingKind.ACHIEVEMENT, PostingKind.NEED):
+        services.index_refresh(kind=kind)
+    words = set(learning.generic_refresh().params["words"])
+    reference = generic_from_postings(
+        (p.features["cluster"], p.features["words"]) for p in IndexedPosting.objects.all()
+    )
+    assert words == reference
+    assert {"数据", "控制中心"} <= words and "中心" not in words
+    scorer = Scorer(stats=Stats.from_sides([]), generic=knowledge.generic_words())
+    assert scorer.is_evidence_word("数据中心")
+    assert not scorer.is_evidence_word("控制中心")
+
+
+@pytest.mark.django_db
 def test_a_rematch_withdraws_proposals_that_no_longer_qualify(indexed):
     need = indexed["need"]
     stale = Match.objects.create(need=need, achievement=indexed["noise"][0], score=0.9, components={})
