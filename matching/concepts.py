@@ -146,17 +146,19 @@ class ConceptLayer:
         return self._tech_words[term]
 
     def applying(self, *, text: str, cluster: str | None) -> list[tuple[ConceptLink, list[str]]]:
-        """Relations whose problem the text mentions: [(link, cues found)]."""
+        """Relations whose problem the text mentions: [(link, cues found)] — those of ``cluster`` and of
+        every cluster (``"*"``); when none of them applies, those of the other clusters. An enterprise does
+        not always file a need where the relation sits (牧民屋里冷、烧煤多 under 新材料 rather than 新能源):
+        the fallback keeps the need from losing every relation over that choice, while a cluster's own
+        relations, when one applies, still decide alone."""
         text = _norm(text)
         heads = frozenset(word[-1] for word in self.analyzer.tokens(text))
-        out = []
+        own, other = [], []
         for link in self.links:
-            if link.cluster not in (ANY_CLUSTER, cluster):
-                continue
             hits = link.problem_hits(text, heads)
             if hits:
-                out.append((link, hits))
-        return out
+                (own if link.cluster in (ANY_CLUSTER, cluster) else other).append((link, hits))
+        return own or other
 
     def expansion(self, *, text: str, cluster: str | None) -> dict[str, tuple[float, dict]]:
         """Query words from the relations that apply: word → (weight, {"problem", "technology", "words"}),

@@ -127,7 +127,7 @@ def need_diagnosis_for_posting(need) -> dict:
 def need_diagnosis_from_form(data) -> dict:
     """From the need form's submitted data (a QueryDict), valid or not."""
     from mengkeju.core.models import IndustryCluster
-    from mengkeju.postings.forms import KEYWORD_SEPARATORS
+    from mengkeju.postings.forms import keywords_split
 
     cluster = None
     cluster_id = (data.get("cluster") or "").strip()
@@ -136,7 +136,7 @@ def need_diagnosis_from_form(data) -> dict:
     return need_diagnosis(
         title=data.get("title", ""),
         description=data.get("description", ""),
-        keywords=[w for w in KEYWORD_SEPARATORS.split(data.get("keywords", "")) if w],
+        keywords=keywords_split(data.get("keywords", "")),
         cluster=cluster,
         budget_min=data.get("budget_min_wan") or None,
         budget_max=data.get("budget_max_wan") or None,

@@ -12,11 +12,22 @@ from mengkeju.lib.hidden import clean_line, strip_hidden
 from mengkeju.postings.limits import MAX_KEYWORDS, TEXT_LIMITS, control_problem, deadline_problem, keywords_problem
 from mengkeju.regions.tree import region_tree
 
-KEYWORD_SEPARATORS = re.compile(r"[,，、;；\s]+")
+# A keyword: a run of anything but the separators (, ， 、 ; ； and white space), where white space between
+# two Latin letters or digits stays inside the keyword: "OPC UA", "machine vision", "Industry 4.0" are one
+# keyword each, while "颗粒硅 流化床" and "PLC 控制" are two (a space beside a Chinese character separates).
+# static/js/forms.js reads keywords with the same expression.
+KEYWORD = re.compile(r"(?:[^,，、;；\s]|(?<=[0-9A-Za-z])\s+(?=[0-9A-Za-z]))+")
+
+
+def keywords_split(text: str) -> list[str]:
+    """The keywords typed in ``text`` (see ``KEYWORD``), in order, white space inside one made a single
+    space, repeats dropped: ``keywords_split("OPC UA、边缘计算 PLC")`` → ``["OPC UA", "边缘计算", "PLC"]``."""
+    return list(dict.fromkeys(" ".join(word.split()) for word in KEYWORD.findall(text or "")))
 
 
 class KeywordsField(forms.CharField):
-    """Keywords typed as one line, separated by commas, 、 or spaces; stored as a list."""
+    """Keywords typed as one line, separated by commas, 、 or spaces (``keywords_split``: a space between
+    two Latin words stays inside the keyword); stored as a list."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault(
@@ -35,8 +46,7 @@ class KeywordsField(forms.CharField):
         problem = control_problem(text)  # before splitting: U+0085 would otherwise split as white space
         if problem:
             raise problem
-        words = [word for word in KEYWORD_SEPARATORS.split(text) if word]
-        return list(dict.fromkeys(words))
+        return keywords_split(text)
 
     def validate(self, value):
         super().validate(value)

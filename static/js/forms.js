@@ -85,17 +85,27 @@
     });
   }
 
-  var KEYWORD_SEPARATORS = /[,，、;；\s]+/;  // as mengkeju.postings.forms.KEYWORD_SEPARATORS
+  // a keyword, as mengkeju.postings.forms.KEYWORD: a space between two Latin words stays inside it (OPC UA)
+  var KEYWORD = /(?:[^,，、;；\s]|(?<=[0-9A-Za-z])\s+(?=[0-9A-Za-z]))+/g;
+  function keywordsSplit(text) {
+    var out = [];
+    (text.match(KEYWORD) || []).forEach(function (word) {
+      word = word.split(/\s+/).join(" ");
+      if (out.indexOf(word) === -1) out.push(word);
+    });
+    return out;
+  }
 
   function keywordSuggestions() {
     document.querySelectorAll("[data-add-keyword]").forEach(function (tag) {
       var field = document.getElementById(tag.getAttribute("data-keyword-target"));
       var word = tag.getAttribute("data-add-keyword");
-      if (!field || !word || KEYWORD_SEPARATORS.test(word)) return;  // a word with a space stays text
+      var split = keywordsSplit(word || "");
+      if (!field || split.length !== 1 || split[0] !== word) return;  // not one keyword: stays text
       var button = document.createElement("button");
       button.type = "button";
       button.className = "tag tag-add";
-      function words() { return field.value.split(KEYWORD_SEPARATORS).filter(Boolean); }
+      function words() { return keywordsSplit(field.value); }
       function update() {
         var added = words().indexOf(word) !== -1;
         button.setAttribute("aria-pressed", added ? "true" : "false");

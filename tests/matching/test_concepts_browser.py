@@ -101,6 +101,28 @@ def test_checking_a_need_shows_the_diagnosis_without_scrolling(chromium, live_se
     context.close()
 
 
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390", "1280"])
+def test_a_suggested_keyword_keeps_latin_keywords_with_a_space_whole(chromium, live_server, owner, viewport):
+    """The keywords field reads "OPC UA 公路" as two keywords, OPC UA and 公路 (a space between two Latin
+    words stays inside a keyword, one beside a Chinese character separates), in the page as on the server."""
+    context = _context(chromium, live_server, owner, viewport)
+    page = context.new_page()
+    page.goto(live_server.url + "/needs/new/")
+    page.fill("#id_title", "县里公路一开春就开裂")
+    page.fill("#id_description", "县里的公路一开春就开裂，坑槽多，补了又坏。")
+    page.fill("#id_keywords", "OPC UA 公路")
+    page.select_option("#id_cluster", label="新材料")
+    page.get_by_role("button", name="检查匹配难易").click()
+    page.wait_for_load_state()
+    suggestion = page.locator("#diagnosis button.tag-add", has_text="沥青改性")
+    suggestion.click()
+    assert page.input_value("#id_keywords") == "OPC UA 公路、沥青改性"
+    suggestion.click()  # taken out again: the field is rewritten from the keywords it holds
+    assert page.input_value("#id_keywords") == "OPC UA、公路"
+    assert "UA" not in page.locator("#diagnosis").inner_text().replace("OPC UA", "")
+    context.close()
+
+
 def test_brokers_reach_the_concept_layer_from_the_menu_and_admins_choose_a_cluster(
     chromium, live_server, broker, admin, owner
 ):

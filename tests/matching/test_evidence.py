@@ -115,7 +115,22 @@ def test_a_concept_link_bridges_symptom_and_technology_and_is_explained():
     text = "一开春路面就开裂、出坑槽，补了又坏"
     links = layer.expansion(text=text, cluster="新材料")
     assert links and all(info["problem"] == "路面、裂" for _w, info in links.values())
-    assert layer.expansion(text=text, cluster="生物医药") == {}  # another cluster's need
+    # a need filed under another cluster, with no relation of its own that applies, keeps the relation
+    assert layer.expansion(text=text, cluster="生物医药") == links
+    # one of its own cluster applies: that one decides alone
+    own = ConceptLink("生物医药", "路面|沥青 裂", "路面修复材料")
+    both = ConceptLayer([link, own], A)
+    assert {info["technology"] for _w, info in both.expansion(text=text, cluster="生物医药").values()} == {
+        "路面修复材料"
+    }
+    assert {info["technology"] for _w, info in both.expansion(text=text, cluster="新材料").values()} == {
+        "沥青改性",
+        "抗冻融",
+    }
+    assert [s["technologies"] for s in both.suggestions(text=text, cluster="现代化工")] == [
+        ["沥青改性", "抗冻融"],
+        ["路面修复材料"],
+    ]  # no relation of 现代化工: those of every other cluster that apply
     need = side("need", "新材料", ["路面维修"], "一开春路面就开裂、出坑槽", text)
     doc = side("doc", "新材料", ["沥青改性", "抗冻融"], "寒区沥青路面抗冻融开裂改性技术", "沥青改性，抗冻融。")
     s = Scorer(stats=Stats.from_sides([doc, *NOISE]), generic=general_words())
