@@ -16,12 +16,19 @@ against the target (100k postings with ``--publish`` in ≤ 2 min), and the CPU 
 process and its workers (not the database server's), the figure to compare on a shared machine; writes
 ``bench/results/import_throughput.json``.
 ``--profile`` writes a cProfile of step 3 (the importing process) to /tmp/import_throughput.prof.
+``--breakdown`` prints, for each step, the wall seconds spent in each kind of database write (the postings'
+``bulk_create`` with their cooperation modes, the matcher's ``IndexedPosting`` and ``IndexTerm`` COPYs, the
+statistics, the closing ``ANALYZE``): time the importing process waits for PostgreSQL, plus its own share
+of preparing the rows (on SQLite the ``IndexedPosting`` rows go through ``bulk_create`` too and are counted
+in both lines).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
+import functools
 import os
 import tempfile
 import time
@@ -38,6 +45,44 @@ def cpu_seconds() -> float:
     """CPU time of this process and of its finished children (the import's workers), in seconds."""
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
+
+
+@contextlib.contextmanager
+def write_timers():
+    """{label: wall seconds} of the import's database writes while the block runs (``--breakdown``)."""
+    from django.db.models import QuerySet
+
+    from matching import importing, index
+
+    timers: dict[str, float] = {}
+    patched = [
+        (QuerySet, "bulk_create", "postings and their cooperation modes (bulk_create)"),
+        (QuerySet, "bulk_update", "postings updated (bulk_update)"),
+        (index, "insert_postings", "matcher IndexedPosting rows (COPY)"),
+        (index, "insert_terms", "matcher IndexTerm rows (COPY)"),
+        (importing.indexing.StatsDelta, "save", "index statistics (upsert)"),
+        (importing, "analyze_after_bulk_write", "ANALYZE"),
+    ]
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patched]
+
+    def timed(function, label):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                timers[label] = timers.get(label, 0.0) + time.perf_counter() - started
+
+        return wrapper
+
+    for (owner, name, label), (_, _, function) in zip(patched, originals, strict=True):
+        setattr(owner, name, timed(function, label))
+    try:
+        yield timers
+    finally:
+        for owner, name, function in originals:
+            setattr(owner, name, function)
 
 
 def empty(kind: str = "achievement") -> None:
@@ -73,6 +118,7 @@ def main():
     parser.add_argument("--skip-one-process", action="store_true", help="skip step 2 (--publish, one process)")
     parser.add_argument("--skip-reimport", action="store_true", help="skip step 4 (re-import)")
     parser.add_argument("--profile", action="store_true", help="cProfile step 3 to /tmp/import_throughput.prof")
+    parser.add_argument("--breakdown", action="store_true", help="wall seconds of each kind of database write")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     vendor = django_on_throwaway_db()
@@ -105,7 +151,8 @@ def main():
                 t, cpu = time.perf_counter(), cpu_seconds()
                 if profiler:
                     profiler.enable()
-                summary = postings_import(kind="achievement", path=path, publish=publish, workers=step_workers)
+                with write_timers() if args.breakdown else contextlib.nullcontext({}) as timers:
+                    summary = postings_import(kind="achievement", path=path, publish=publish, workers=step_workers)
                 if profiler:
                     profiler.disable()
                     profiler.dump_stats("/tmp/import_throughput.prof")
@@ -118,6 +165,8 @@ def main():
                     f"  {label}: {results[label]:.1f} s, CPU {cpus[label]:.1f} s (load average {loads[label]})",
                     flush=True,
                 )
+                for what, seconds in sorted(timers.items(), key=lambda item: -item[1]):
+                    print(f"    {what:52} {seconds:7.1f} s", flush=True)
         rows = IndexTerm.objects.count()
         base = results[steps[0][0]]
         print(

@@ -42,3 +42,28 @@ def test_bench_features_equal_the_features_of_an_import(kind, tmp_path):
         ours = features.of({**record, "kind": kind})
         _same(ours, stored[by_id[record["external_id"]]])
         assert ours["words"], "evidence words are part of the features"
+
+
+@pytest.mark.django_db
+def test_import_breakdown_times_each_kind_of_write_and_leaves_the_import_as_it_was(tmp_path):
+    """``bench/import_throughput.py --breakdown``: the writes of a publishing import are timed by kind, and
+    once the block ends the import code is the original again."""
+    from import_throughput import write_timers
+
+    from matching import importing, index
+    from matching.importing import postings_import
+
+    path = tmp_path / "achievements.jsonl"
+    write("achievement", 30, path, seed=5)
+    before = (index.insert_terms, importing.analyze_after_bulk_write)
+    with write_timers() as timers:
+        summary = postings_import(kind="achievement", path=path, publish=True, workers=1)
+    assert summary.created == summary.indexed == 30
+    assert {
+        "postings and their cooperation modes (bulk_create)",
+        "matcher IndexedPosting rows (COPY)",
+        "matcher IndexTerm rows (COPY)",
+        "index statistics (upsert)",
+    } <= set(timers)
+    assert all(seconds > 0 for seconds in timers.values())
+    assert (index.insert_terms, importing.analyze_after_bulk_write) == before
