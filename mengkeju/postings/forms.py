@@ -15,7 +15,7 @@ from mengkeju.regions.tree import region_tree
 # A keyword: a run of anything but the separators (, ， 、 ; ； and white space), where white space between
 # two Latin letters or digits stays inside the keyword: "OPC UA", "machine vision", "Industry 4.0" are one
 # keyword each, while "颗粒硅 流化床" and "PLC 控制" are two (a space beside a Chinese character separates).
-# static/js/forms.js reads keywords with the same expression.
+# static/js/forms.js (keywordsSplit) reads keywords by the same rule.
 KEYWORD = re.compile(r"(?:[^,，、;；\s]|(?<=[0-9A-Za-z])\s+(?=[0-9A-Za-z]))+")
 
 

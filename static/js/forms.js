@@ -85,13 +85,16 @@
     });
   }
 
-  // a keyword, as mengkeju.postings.forms.KEYWORD: a space between two Latin words stays inside it (OPC UA)
-  var KEYWORD = /(?:[^,，、;；\s]|(?<=[0-9A-Za-z])\s+(?=[0-9A-Za-z]))+/g;
+  // the keywords of a text, as mengkeju.postings.forms.keywords_split: a space between two Latin letters or
+  // digits stays inside the keyword (OPC UA), any other separates. No look-behind: Safari before 16.4
+  // would refuse the whole file.
   function keywordsSplit(text) {
     var out = [];
-    (text.match(KEYWORD) || []).forEach(function (word) {
-      word = word.split(/\s+/).join(" ");
-      if (out.indexOf(word) === -1) out.push(word);
+    text.split(/[,，、;；]+/).forEach(function (piece) {
+      piece.replace(/([0-9A-Za-z])\s+(?=[0-9A-Za-z])/g, "$1\u0001").split(/\s+/).forEach(function (word) {
+        word = word.replace(/\u0001/g, " ");
+        if (word && out.indexOf(word) === -1) out.push(word);
+      });
     });
     return out;
   }
