@@ -138,7 +138,6 @@ class ConceptLayer:
         self.analyzer = analyzer
         self.weight = weight
         self._tech_words: dict[str, list[str]] = {}
-        self._split: dict[str | None, tuple[list[ConceptLink], list[ConceptLink]]] = {}
 
     def tech_words(self, term: str) -> list[str]:
         if term not in self._tech_words:
@@ -154,25 +153,27 @@ class ConceptLayer:
         relations, when one applies, still decide alone."""
         text = _norm(text)
         heads = frozenset(word[-1] for word in self.analyzer.tokens(text))
-        own = [(link, hits) for link in self._of(cluster) if (hits := link.problem_hits(text, heads))]
-        if own:
-            return own
-        return [(link, hits) for link in self._not_of(cluster) if (hits := link.problem_hits(text, heads))]
+        index = self._first_characters
+        possible = sorted({i for char in set(text) for i in index.get(char, ())})  # the relations' order
+        own, other = [], []
+        for i in possible:
+            link = self.links[i]
+            hits = link.problem_hits(text, heads)
+            if hits:
+                (own if link.cluster in (ANY_CLUSTER, cluster) else other).append((link, hits))
+        return own or other
 
-    def _of(self, cluster: str | None) -> list[ConceptLink]:
-        """The relations of ``cluster`` and of every cluster, in their order."""
-        return self._by_cluster(cluster)[0]
-
-    def _not_of(self, cluster: str | None) -> list[ConceptLink]:
-        return self._by_cluster(cluster)[1]
-
-    def _by_cluster(self, cluster: str | None) -> tuple[list[ConceptLink], list[ConceptLink]]:
-        split = self._split.get(cluster)
-        if split is None:
-            mine = [link for link in self.links if link.cluster in (ANY_CLUSTER, cluster)]
-            others = [link for link in self.links if link.cluster not in (ANY_CLUSTER, cluster)]
-            split = self._split[cluster] = (mine, others)
-        return split
+    @cached_property
+    def _first_characters(self) -> dict[str, list[int]]:
+        """Character → the relations (their places in ``links``) that some cue of their first group starts
+        with: a relation can apply only to a text holding one of those characters, so a need is checked
+        against a few dozen relations instead of all ~800."""
+        index: dict[str, list[int]] = {}
+        for i, link in enumerate(self.links):
+            groups = link.groups()
+            for char in {cue[0] for cue in groups[0]} if groups else ():
+                index.setdefault(char, []).append(i)
+        return index
 
     def expansion(self, *, text: str, cluster: str | None) -> dict[str, tuple[float, dict]]:
         """Query words from the relations that apply: word → (weight, {"problem", "technology", "words"}),

@@ -145,6 +145,38 @@ def test_a_concept_link_bridges_symptom_and_technology_and_is_explained():
     )
 
 
+def test_relations_looked_up_by_first_character_are_those_a_full_scan_finds():
+    """``ConceptLayer.applying`` checks only the relations whose first cue group starts with a character
+    of the text; the result is that of checking every relation: its own cluster's (and ``*``) when one
+    applies, else the other clusters', in the order of the relations."""
+    from pathlib import Path
+
+    from matching.concepts import ANY_CLUSTER, _norm, posting_text
+    from matching.evaluation import read_jsonl
+
+    layer = ConceptLayer(starter_links(), A)
+
+    def full_scan(text, cluster):
+        text = _norm(text)
+        heads = frozenset(word[-1] for word in A.tokens(text))
+        own, other = [], []
+        for link in layer.links:
+            hits = link.problem_hits(text, heads)
+            if hits:
+                (own if link.cluster in (ANY_CLUSTER, cluster) else other).append((link, hits))
+        return own or other
+
+    data = Path(__file__).resolve().parents[2] / "data" / "eval"
+    needs = read_jsonl(data / "dev-v2" / "needs.jsonl") + read_jsonl(data / "dev" / "needs.jsonl")
+    applied = 0
+    for i, need in enumerate(needs):
+        for cluster in (need.get("cluster"), ("新材料", "新能源", None, "生物医药")[i % 4]):
+            found = layer.applying(text=posting_text(need), cluster=cluster)
+            assert found == full_scan(posting_text(need), cluster), need["external_id"]
+            applied += bool(found)
+    assert applied >= len(needs)  # most needs meet some relation: the comparison is not of empty lists
+
+
 def test_starter_concepts_parse_and_cover_every_cluster():
     links = starter_links()
     assert len(links) >= 50
