@@ -119,7 +119,6 @@ def test_a_suggested_keyword_keeps_latin_keywords_with_a_space_whole(chromium, l
     assert page.input_value("#id_keywords") == "OPC UA 公路、沥青改性"
     suggestion.click()  # taken out again: the field is rewritten from the keywords it holds
     assert page.input_value("#id_keywords") == "OPC UA、公路"
-    assert "UA" not in page.locator("#diagnosis").inner_text().replace("OPC UA", "")
     context.close()
 
 
