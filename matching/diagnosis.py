@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from mengkeju.lib.textanalysis import default_analyzer
 
 from . import knowledge
-from .generic import is_function_word
+from .scoring import Scorer, Stats
 
 MIN_KEYWORDS = 3
 MIN_DESCRIPTION = 80
@@ -38,13 +38,13 @@ _UNITS = (
 _INDICATOR = re.compile(rf"((?<![\d.])(?!(19|20)\d\d年)\d+(\.\d+)?\s*({_UNITS}))|[≥≤±<>]")
 
 
-def _words(analyzer, text: str, generic) -> list[str]:
-    """The specific words of ``text``: two or more characters, not in ``generic``, not a word of grammar
-    (不到 of 招不到, ``generic.is_function_word``). Unlike ``Scorer.is_evidence_word`` a compound made only of
-    generic words (智能控制) still counts here."""
+def _words(analyzer, text: str, scorer: Scorer) -> list[str]:
+    """The specific words of ``text``, by the matcher's own rule (``Scorer.is_evidence_word``): two or more
+    characters, not generic, not a word of grammar (不到 of 招不到), not a compound made only of generic
+    words (智能控制) — the words a proposal could rest on."""
     out = []
     for word in analyzer.tokens(text):
-        if len(word) >= 2 and word not in generic and not is_function_word(word) and word not in out:
+        if scorer.is_evidence_word(word) and word not in out:
             out.append(word)
     return out
 
@@ -60,10 +60,10 @@ def need_diagnosis(
     modes: list[str] | None = None,
 ) -> dict:
     analyzer = default_analyzer()
-    generic = knowledge.generic_words()
+    scorer = Scorer(stats=Stats.from_sides([]), generic=knowledge.generic_words())  # its word rules only
     keywords = [k.strip() for k in keywords or [] if k and k.strip()]
     advice = []
-    specific_keywords = [k for k in keywords if _words(analyzer, k, generic)]
+    specific_keywords = [k for k in keywords if _words(analyzer, k, scorer)]
     if len(keywords) < MIN_KEYWORDS:
         advice.append(
             _("Add at least %(n)d keywords naming the product, material, process or technology concerned.")
@@ -94,7 +94,7 @@ def need_diagnosis(
     if not modes:
         advice.append(_("Choose the cooperation modes you accept (transfer, licence, joint development …)."))
     text = " ".join([title or "", " ".join(keywords), description or ""])
-    understood = _words(analyzer, " ".join([title or "", " ".join(keywords)]), generic)[:12]
+    understood = _words(analyzer, " ".join([title or "", " ".join(keywords)]), scorer)[:12]
     concepts = knowledge.concept_layer(analyzer).suggestions(text=text, cluster=cluster)
     have = {k.lower() for k in keywords}
     suggested = []

@@ -69,6 +69,23 @@ def test_the_diagnosis_understands_the_thing_not_the_grammar():
     assert not {"不到", "不够", "the", "of"} & set(diagnosis["understood"])
 
 
+@pytest.mark.django_db
+def test_the_diagnosis_reads_words_by_the_scorers_rule():
+    """智能控制 is made only of generic words (智能 + 控制): no proposal can rest on it, so the diagnosis does
+    not list it as understood and calls the keyword general, as the scorer sees it."""
+    from matching import knowledge
+    from matching.scoring import Scorer, Stats
+
+    diagnosis = need_diagnosis(
+        title="马铃薯智能控制系统", description="分选马铃薯。", keywords=["智能控制", "马铃薯分选", "机器视觉"]
+    )
+    assert "智能控制" not in diagnosis["understood"]
+    assert {"马铃薯", "机器视觉"} <= set(diagnosis["understood"])
+    assert any("智能控制" in line and "机器视觉" not in line for line in diagnosis["advice"])
+    scorer = Scorer(stats=Stats.from_sides([]), generic=knowledge.generic_words())
+    assert all(scorer.is_evidence_word(word) for word in diagnosis["understood"])
+
+
 # --- figures with units ------------------------------------------------------------------------------
 
 NO_FIGURES = "Give target figures"
