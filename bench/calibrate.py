@@ -68,7 +68,7 @@ def main():
         r = evaluate_in_memory(path, analyzer=analyzer, calibrator=shipped)
         print(f"graded pairs of {name} with the shipped calibration: {r['misses']}")
     if args.write:
-        cal = calibration_fit_rows(pooled, threshold=threshold, version="graded-dev+dev-v2-4")
+        cal = calibration_fit_rows(pooled, threshold=threshold, version="graded-dev+dev-v2-5")
         cal.info["fitted_on"] = "graded pairs of data/eval/dev and data/eval/dev-v2 (bench/calibrate.py)"
         with open(calibration.DATA, "w", encoding="utf-8") as fh:
             json.dump(cal.to_dict(), fh, ensure_ascii=False, indent=1)

@@ -21,9 +21,10 @@ def test_evaluate_matching_meets_the_quality_bar():
     assert matcher["recall@10"] >= 0.86
     assert matcher["ndcg@10"] > bm25["ndcg@10"]
     assert matcher["recall@10"] > bm25["recall@10"]
-    # the queue: precision well above the one-in-five of a top-10 queue, most graded pairs proposed
+    # issue 9's bar for the review queue: at least half of it relevant (a top-10 queue: one in five) while it
+    # holds at least 85 % of the graded pairs
     assert matcher["queue_precision"] >= 0.5
-    assert matcher["queue_recall"] >= 0.7
+    assert matcher["queue_recall"] >= 0.85
     assert 1.0 <= matcher["proposals_per_need"] <= 5.0
     assert matcher["proposals"] == sum(len(v) for v in result["proposals"].values())
     # the product proposes what the in-memory reference (bench/eval_dev.py, the figures of docs/matching.md)
@@ -37,7 +38,8 @@ def test_evaluate_matching_meets_the_quality_bar():
 
 def test_symptom_language_set_beats_bm25_with_a_short_queue():
     """dev-v2 (needs in symptom language, hard negatives, CSL background), in memory: the matcher's
-    nDCG@10 and recall@10 are at least 0.05 above BM25 on the same tokens, and its queue is mostly relevant."""
+    nDCG@10 and recall@10 are at least 0.05 above BM25 on the same tokens, and its queue meets issue 9's bar:
+    precision ≥ 0.5 with recall ≥ 0.85."""
     from matching.evaluation import evaluate_in_memory
     from mengkeju.lib.textanalysis import Analyzer, starter_synonyms
 
@@ -47,7 +49,7 @@ def test_symptom_language_set_beats_bm25_with_a_short_queue():
     assert matcher["ndcg@10"] >= bm25["ndcg@10"] + 0.05
     assert matcher["recall@10"] >= bm25["recall@10"] + 0.05
     assert matcher["queue_precision"] >= 0.5
-    assert matcher["queue_recall"] >= 0.7
+    assert matcher["queue_recall"] >= 0.85
     assert matcher["proposals_per_need"] <= 5.0
 
 
@@ -55,7 +57,7 @@ def test_review_queue_out_of_sample():
     """The queue figures measured on data the calibration was not fitted on (the shipped calibration is fitted
     on both labeled sets, so its own figures are in sample): fitted on dev and applied to dev-v2, fitted on
     dev-v2 and applied to dev, and 5-fold by need over both — each queue is still mostly relevant, finds
-    three graded pairs in four and leaves no need without a proposal."""
+    four graded pairs in five and leaves no need without a proposal."""
     from matching.calibration import FEATURES, Calibrator, shipped
     from matching.evaluation import evaluate_in_memory, out_of_sample
     from mengkeju.lib.textanalysis import Analyzer, starter_synonyms
@@ -70,7 +72,7 @@ def test_review_queue_out_of_sample():
     assert set(measured) == {"dev→dev-v2", "dev-v2→dev", "k-fold:dev", "k-fold:dev-v2"}
     for key, m in measured.items():
         assert m["queue_precision"] >= 0.5, key
-        assert m["queue_recall"] >= 0.75, key
+        assert m["queue_recall"] >= 0.8, key
         assert m["needs_without"] == 0, key
     assert measured["dev-v2→dev"]["ndcg@10"] >= 0.93
     assert measured["dev→dev-v2"]["ndcg@10"] >= results["dev-v2"]["bm25"]["ndcg@10"] + 0.05
