@@ -208,6 +208,16 @@ class LearnedModelAdmin(admin.ModelAdmin):
             return
         model = learning.learned_model_activate(model=queryset.get())
         self.message_user(request, _("%(model)s is now active.") % {"model": model})
+        if model.kind != LearnedModel.Kind.CALIBRATION and learning.rolled_back(model.kind):
+            self.message_user(
+                request,
+                _(
+                    "This is an older version: automatic updates (generic words at each full run, the weekly "
+                    "associations) now save theirs beside it without activating them. Activate the newest "
+                    "version to let them update it again."
+                ),
+                messages.WARNING,
+            )
 
     @admin.action(description=_("Use the calibration shipped with the code (no learned calibration)"))
     def use_shipped_calibration(self, request, queryset):

@@ -19,7 +19,7 @@ import math
 import random
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from .calibration import Calibrator, features, fit
@@ -61,6 +61,25 @@ def generic_refresh() -> LearnedModel | None:
         active = LearnedModel.objects.select_for_update().filter(kind=LearnedModel.Kind.GENERIC, active=True).first()
         if active is not None and active.params.get("words") == words:
             return active
+        if rolled_back(LearnedModel.Kind.GENERIC):
+            # an admin chose an older version: the recount is kept beside it, inactive, and theirs stands
+            newest = LearnedModel.objects.filter(kind=LearnedModel.Kind.GENERIC).order_by("-created_at", "-id").first()
+            if newest.params.get("words") != words:
+                LearnedModel.objects.create(
+                    kind=LearnedModel.Kind.GENERIC,
+                    version=f"data-{timezone.now():%Y%m%d-%H%M%S-%f}",
+                    params={"words": words},
+                    metrics={
+                        "postings": total,
+                        "min_share": MIN_SHARE,
+                        "min_clusters": MIN_CLUSTERS,
+                        "cluster_share": CLUSTER_SHARE,
+                    },
+                    active=False,
+                    note=f"{len(words)} words (not activated: an older version was chosen)",
+                )
+            _keep_latest(LearnedModel.Kind.GENERIC, KEEP_GENERIC_VERSIONS)
+            return active
         LearnedModel.objects.filter(kind=LearnedModel.Kind.GENERIC, active=True).update(active=False)
         model = LearnedModel.objects.create(
             kind=LearnedModel.Kind.GENERIC,
@@ -75,9 +94,29 @@ def generic_refresh() -> LearnedModel | None:
             active=True,
             note=f"{len(words)} words",
         )
-        old = LearnedModel.objects.filter(kind=LearnedModel.Kind.GENERIC, active=False).order_by("-created_at", "-id")
-        LearnedModel.objects.filter(pk__in=list(old.values_list("pk", flat=True)[KEEP_GENERIC_VERSIONS:])).delete()
+        _keep_latest(LearnedModel.Kind.GENERIC, KEEP_GENERIC_VERSIONS)
     return model
+
+
+def rolled_back(kind: str) -> bool:
+    """True when an admin made an older version of ``kind`` active (Django admin → Learned models → "Make
+    the selected version active"): a newer version exists than the active one. Automatic refreshes
+    (generic words at each full run, the weekly associations) then keep the admin's choice and save their
+    result as an inactive version; activating the newest version hands the kind back to them."""
+    active = LearnedModel.objects.filter(kind=kind, active=True).order_by("-created_at", "-id").first()
+    if active is None:
+        return False
+    return (
+        LearnedModel.objects.filter(kind=kind)
+        .filter(Q(created_at__gt=active.created_at) | Q(created_at=active.created_at, pk__gt=active.pk))
+        .exists()
+    )
+
+
+def _keep_latest(kind: str, keep: int) -> None:
+    """Delete the inactive versions of ``kind`` beyond the newest ``keep``."""
+    old = LearnedModel.objects.filter(kind=kind, active=False).order_by("-created_at", "-id")
+    LearnedModel.objects.filter(pk__in=list(old.values_list("pk", flat=True)[keep:])).delete()
 
 
 def _frequent_words(floor: int) -> list[tuple[str, str, int]]:

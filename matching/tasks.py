@@ -127,9 +127,12 @@ def match_runs_fail_stalled() -> list[int]:
 @shared_task(acks_late=True, ignore_result=True)
 def associations_learn() -> str:
     """Beat entry, weekly, only when ``settings.MATCHING_ASSOCIATIONS`` is on (``manage.py learn_associations
-    --activate``): learn the corpus term associations again from the index and make them active. Within the
+    --activate``): learn the corpus term associations again from the index and make them active — unless an
+    admin rolled back to an older version (``learning.rolled_back``), whose choice then stands. Within the
     global task time limit (a few seconds for a few thousand postings); a corpus too large for it is learned
     with the command."""
     from . import learning
+    from .models import LearnedModel
 
-    return learning.associations_refresh(activate=True, note="beat").version
+    keep_choice = learning.rolled_back(LearnedModel.Kind.ASSOCIATIONS)
+    return learning.associations_refresh(activate=not keep_choice, note="beat").version

@@ -1,8 +1,10 @@
 """Mark the terms a match explanation lists inside the need's and the achievement's texts.
 
 The explanation is written by the matcher (``matching.scoring``); its shape is read defensively here:
-``shared_terms`` / ``synonym_terms`` are lists of ``{"term", "via", "contribution"}``, ``shared_grams`` a
-list of ``{"gram", "contribution"}``; anything missing or malformed is ignored.
+``shared_terms`` / ``synonym_terms`` are lists of ``{"term", "via", "contribution"}``, ``link_terms`` (the
+concept layer) of ``{"term", "problem", "technology", "contribution"}``, ``association_terms`` of ``{"term",
+"source", "contribution"}``, ``shared_grams`` a list of ``{"gram", "contribution"}``; anything missing or
+malformed is ignored.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from mengkeju.lib.textanalysis import normalize
 
-SHARED, SYNONYM, GRAM = "shared", "synonym", "gram"
+SHARED, SYNONYM, LINK, GRAM = "shared", "synonym", "link", "gram"
 
 
 def _items(explanation, key: str) -> list[dict]:
@@ -40,20 +42,44 @@ def explanation_terms(explanation) -> dict[str, list[dict]]:
         for i in _items(explanation, "synonym_terms")
         if i.get("term")
     ]
+    links = [
+        {
+            "term": str(i["term"]),
+            "problem": str(i.get("problem") or ""),
+            "technology": str(i.get("technology") or i["term"]),
+            "contribution": _number(i.get("contribution")),
+        }
+        for i in _items(explanation, "link_terms")
+        if i.get("term")
+    ]
+    associations = [
+        {"term": str(i["term"]), "via": str(i.get("source") or ""), "contribution": _number(i.get("contribution"))}
+        for i in _items(explanation, "association_terms")
+        if i.get("term")
+    ]
     grams = [
         {"term": str(i["gram"]), "contribution": _number(i.get("contribution"))}
         for i in _items(explanation, "shared_grams")
         if i.get("gram")
     ]
-    return {"shared": shared, "synonyms": synonyms, "grams": grams}
+    return {"shared": shared, "synonyms": synonyms, "links": links, "associations": associations, "grams": grams}
 
 
 def highlight_classes(explanation) -> dict[str, str]:
-    """term → CSS class; shared terms win over synonyms, synonyms over bigrams."""
+    """term → CSS class; shared terms win over synonyms, synonyms over problem–technology links (the
+    problem's cue words in the need, the technology's word in the achievement), links over bigrams."""
     terms = explanation_terms(explanation)
     classes: dict[str, str] = {}
     for item in terms["grams"]:
         classes.setdefault(item["term"], GRAM)
+    for item in terms["links"]:
+        classes[item["term"]] = LINK
+        for cue in _cues(item):
+            classes[cue] = LINK
+    for item in terms["associations"]:
+        classes[item["term"]] = SYNONYM
+        if item["via"]:
+            classes[item["via"]] = SYNONYM
     for item in terms["synonyms"]:
         classes[item["term"]] = SYNONYM
         if item["via"]:
@@ -109,6 +135,11 @@ def compatibility_signals(explanation) -> list[dict]:
     return signals
 
 
+def _cues(item: dict) -> list[str]:
+    """A link term's problem cues ("屋里冷、烧煤" → ["屋里冷", "烧煤"])."""
+    return [cue.strip() for cue in str(item.get("problem") or "").split("、") if cue.strip()]
+
+
 def explanation_within(explanation, visible_text: str) -> dict:
     """The explanation restricted to what ``visible_text`` shows: for a person without the right to read a
     confidential need's full text, terms are kept only when the need's public text (title, keywords,
@@ -125,5 +156,7 @@ def explanation_within(explanation, visible_text: str) -> dict:
     return explanation | {
         "shared_terms": [i for i in _items(explanation, "shared_terms") if shown(i.get("term"))],
         "synonym_terms": [i for i in _items(explanation, "synonym_terms") if shown(i.get("via"))],
+        "link_terms": [i for i in _items(explanation, "link_terms") if all(map(shown, _cues(i)))],
+        "association_terms": [i for i in _items(explanation, "association_terms") if shown(i.get("source"))],
         "shared_grams": [i for i in _items(explanation, "shared_grams") if shown(i.get("gram"))],
     }

@@ -306,6 +306,31 @@ def test_match_page_highlights_terms_in_both_texts(client_for, broker, proposal)
     )
 
 
+def test_a_proposal_made_through_a_problem_technology_link_is_explained_as_the_matchers(client_for, broker, proposal):
+    """A matcher proposal whose only evidence is a concept-layer relation: the page shows the relation,
+    marks the technology in the achievement, and never claims that a person proposed the pair."""
+    explanation = {
+        "link_terms": [
+            {"term": "回收", "kind": "link", "problem": "光伏", "technology": "组件回收", "contribution": 0.2}
+        ],
+        "cluster": {"need": "new-energy", "achievement": "new-energy", "relation": "same"},
+    }
+    Match.objects.filter(pk=proposal.pk).update(explanation=explanation)
+    for language, says, person in (
+        ("zh-hans", "问题–技术关联：光伏 → 组件回收", "人工提出"),
+        ("en", "problem–technology link: 光伏 → 组件回收", "proposed by a person"),
+    ):
+        client = client_for(broker)
+        client.cookies["django_language"] = language
+        text = client.get(reverse("deals:match", args=[proposal.pk])).content.decode()
+        assert says in text, language
+        assert person not in text, language
+        assert '<mark class="hl-link">回收</mark>' in text  # in the achievement's text
+        assert '<mark class="hl-link">光伏</mark>' in text  # the problem's cue in the need's text
+    Match.objects.filter(pk=proposal.pk).update(explanation={}, source="interest")
+    assert "proposed by a person" in client.get(reverse("deals:match", args=[proposal.pk])).content.decode()
+
+
 def test_confidential_need_text_only_for_staff_and_approved_sides(client_for, proposal, broker, researcher):
     need = proposal.need
     need.confidential = True

@@ -262,6 +262,58 @@ def test_generic_words_are_recounted_from_the_index(indexed):
 
 
 @pytest.mark.django_db
+def test_an_admins_roll_back_survives_the_next_full_runs_recount(indexed):
+    """An admin makes an older version of the generic words active; the next full run's recount does not
+    undo it (it is saved beside it, inactive); activating the newest version hands the words back to the
+    recount. The weekly associations keep a roll-back the same way."""
+    from matching import knowledge
+    from matching.tasks import associations_learn
+
+    older = LearnedModel.objects.create(kind=LearnedModel.Kind.GENERIC, version="chosen", params={"words": ["旧词"]})
+    recounted = learning.generic_refresh()
+    assert recounted.active and recounted.pk != older.pk
+    learning.learned_model_activate(model=older)
+    assert learning.rolled_back(LearnedModel.Kind.GENERIC)
+    assert learning.generic_refresh().pk == older.pk
+    assert LearnedModel.objects.get(kind=LearnedModel.Kind.GENERIC, active=True).pk == older.pk
+    assert "旧词" in knowledge.generic_words()
+    # the data changed meanwhile: the recount is kept as a new inactive version, the admin's choice stands
+    LearnedModel.objects.filter(pk=recounted.pk).update(params={"words": ["别的"]})
+    assert learning.generic_refresh().pk == older.pk
+    newest = LearnedModel.objects.filter(kind=LearnedModel.Kind.GENERIC).order_by("-created_at", "-id").first()
+    assert not newest.active and newest.params["words"] == sorted(recounted.params["words"])
+    learning.learned_model_activate(model=newest)  # roll forward: automatic again
+    assert not learning.rolled_back(LearnedModel.Kind.GENERIC)
+    assert learning.generic_refresh().pk == newest.pk
+
+    first = learning.associations_refresh(activate=True)
+    second = learning.associations_refresh(activate=True)
+    learning.learned_model_activate(model=first)
+    associations_learn()
+    assert LearnedModel.objects.get(kind=LearnedModel.Kind.ASSOCIATIONS, active=True).pk == first.pk
+    kept = LearnedModel.objects.filter(kind=LearnedModel.Kind.ASSOCIATIONS).order_by("-created_at", "-id").first()
+    assert kept.note == "beat" and not kept.active and kept.pk != second.pk
+    learning.learned_model_activate(model=kept)
+    associations_learn()
+    active = LearnedModel.objects.get(kind=LearnedModel.Kind.ASSOCIATIONS, active=True)
+    assert active.pk not in (first.pk, second.pk, kept.pk) and active.note == "beat"
+
+
+@pytest.mark.django_db
+def test_the_admin_is_told_that_a_roll_back_holds_until_the_newest_is_activated(client_for, admin):
+    from django.urls import reverse
+
+    older = LearnedModel.objects.create(kind=LearnedModel.Kind.GENERIC, version="v1", params={"words": ["甲"]})
+    LearnedModel.objects.create(kind=LearnedModel.Kind.GENERIC, version="v2", params={"words": ["乙"]}, active=True)
+    client = client_for(admin)
+    client.cookies["django_language"] = "en"
+    url = reverse("admin:matching_learnedmodel_changelist")
+    page = client.post(url, {"action": "activate", "_selected_action": [older.pk]}, follow=True).content.decode()
+    assert "is now active" in page and "Activate the newest version to let them update it again" in page
+    assert LearnedModel.objects.get(active=True).pk == older.pk
+
+
+@pytest.mark.django_db
 def test_generic_words_are_whole_words_not_the_parts_of_compounds(db):
     """中心 inside 控制中心 in every cluster is a part of a compound, not a word of its own. Counted as a
     sub-word (as the recount did before), 中心 became generic, and with 数据 generic the compound rule took
