@@ -138,12 +138,21 @@ class ConceptLayer:
         self.analyzer = analyzer
         self.weight = weight
         self._tech_words: dict[str, list[str]] = {}
+        self._tech_parts: dict[str, list[str]] = {}
 
     def tech_words(self, term: str) -> list[str]:
+        """The words of a technology term the query gains (two characters or more: 抗冻融 → 冻融)."""
         if term not in self._tech_words:
             words = [w for w in self.analyzer.tokens(term) if len(w) >= 2]
             self._tech_words[term] = words or ([term] if len(term) >= 2 else [])
         return self._tech_words[term]
+
+    def tech_parts(self, term: str) -> list[str]:
+        """Every token of a technology term, one-character ones too (抗冻融 → 抗、冻融): an achievement names
+        the technology only when it has them all (反复冻融 in a DNA extraction is not 抗冻融)."""
+        if term not in self._tech_parts:
+            self._tech_parts[term] = list(dict.fromkeys(self.analyzer.tokens(term))) or self.tech_words(term)
+        return self._tech_parts[term]
 
     def applying(self, *, text: str, cluster: str | None) -> list[tuple[ConceptLink, list[str]]]:
         """Relations whose problem the text mentions: [(link, cues found)] — those of ``cluster`` and of
@@ -176,15 +185,21 @@ class ConceptLayer:
         return index
 
     def expansion(self, *, text: str, cluster: str | None) -> dict[str, tuple[float, dict]]:
-        """Query words from the relations that apply: word → (weight, {"problem", "technology", "words"}),
-        ``words`` being all the words of the technology term (an achievement that has them all names the
-        technology; one of them alone is no evidence, ``matching.scoring``)."""
+        """Query words from the relations that apply: word → (weight, {"problem", "technology", "words",
+        "parts"}), ``words`` being the words of the technology term the query gains and ``parts`` every token
+        of the term: an achievement that has all the parts names the technology; one word of it alone is no
+        evidence (``Scorer.names_technology``)."""
         out: dict[str, tuple[float, dict]] = {}
         for link, hits in self.applying(text=text, cluster=cluster):
             problem = "、".join(dict.fromkeys(hits))
             for term in link.technologies():
                 words = self.tech_words(term)
-                info = {"problem": problem, "technology": term, "words": list(words)}
+                info = {
+                    "problem": problem,
+                    "technology": term,
+                    "words": list(words),
+                    "parts": self.tech_parts(term),
+                }
                 for word in words:
                     if word not in out:
                         out[word] = (self.weight, info)

@@ -31,8 +31,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mengkeju.lib.hidden import strip_hidden
-from mengkeju.lib.textanalysis import normalize, reset_default_analyzer
+from mengkeju.lib.textanalysis import default_analyzer, normalize, reset_default_analyzer
 
+from .generic import is_function_word
 from .indexing import (  # noqa: F401  (the services' public names, as before the split)
     GRAM_PREFIX,
     MATURITY_ZH,
@@ -210,13 +211,41 @@ def _concept_clean(*, cluster: str, problem: str, technology: str, note: str) ->
     # a stray "|" at the end of a group adds no alternative: drop it (屋里| 冷 = 屋里 冷)
     problem = " ".join("|".join(a for a in group.split("|") if a) for group in problem.split())
     terms = Relation(ANY_CLUSTER, "x", technology).technologies()
+    generic = _generic_rule()
     if not terms:
         errors["technology"] = _("Give at least one technology term, e.g. 沥青改性、抗冻融.")
     elif any(len(t) < 2 for t in terms):
         errors["technology"] = _("Each technology term needs at least two characters.")
+    elif not any(_specific(t, generic) for t in terms):
+        errors["technology"] = _(
+            "“%(terms)s” is too general to show that an achievement offers the technology (no proposal can "
+            "rest on generic words): name the technology itself, e.g. 空气源热泵."
+        ) % {"terms": "、".join(terms)}
+    groups = problem.split()
+    if "problem" not in errors and not any(any(_specific(c, generic) for c in g.split("|")) for g in groups):
+        errors["problem"] = _(
+            "“%(cues)s” holds only generic words that almost every need contains: the relation would fire on "
+            "them all. Add a word of the problem itself, e.g. 路面 裂|坑槽."
+        ) % {"cues": problem}
     if errors:
         raise ValidationError(errors)
     return {"cluster": cluster, "problem": problem, "technology": "、".join(terms), "note": note}
+
+
+def _generic_rule():
+    """The scorer's word rules (generic words, words of grammar, compounds of generic words)."""
+    from . import knowledge
+    from .scoring import Scorer, Stats
+
+    return Scorer(stats=Stats.from_sides([]), generic=knowledge.generic_words())
+
+
+def _specific(text: str, rule) -> bool:
+    """Does ``text`` hold a word that is neither generic nor a word of grammar? A one-character word counts
+    (冷, 裂; 砂 of 机制砂, 膜 of 膜处理): the concept layer matches a one-character cue only as a word or the
+    head of one, and a technology's one-character part must be in the achievement too."""
+    words = default_analyzer().tokens(text) or [text]
+    return any(rule.is_evidence_word(w) or (len(w) == 1 and not is_function_word(w)) for w in words)
 
 
 def concept_link_save(

@@ -155,3 +155,42 @@ def test_one_word_of_a_technology_term_is_no_evidence_the_whole_term_is():
     assert scored.components["link_evidence"] >= 1
     assert {t["technology"] for t in scored.explanation["link_terms"]} == {"渗透结晶防水"}
     assert all("words" not in t for t in scored.explanation["link_terms"])  # no internal list in the JSON
+
+
+@pytest.mark.parametrize(
+    "title, text, evidence",
+    [
+        ("口腔龈上菌斑DNA提取方法比较", "样品反复冻融三次后提取DNA。", False),  # 冻融 without 抗: another meaning
+        ("冻融循环下的岩石裂缝扩展", "冻融循环使岩石裂缝扩展。", False),
+        ("寒区沥青路面抗冻融改性技术", "改性沥青抗冻融，减少开春路面裂缝。", True),
+    ],
+)
+def test_a_technology_term_counts_only_with_every_part_even_one_character_ones(title, text, evidence):
+    """A newcomer's need "一开春路面就裂缝、坑槽" got a dental-plaque DNA extraction ("反复冻融") proposed
+    through the relation 路面 → 抗冻融: the term's one-character part 抗 was dropped from the check, so 冻融
+    alone counted as naming the technology. Every token of the term must be there."""
+    analyzer = Analyzer(starter_synonyms())
+    layer = ConceptLayer([ConceptLink("新材料", "路面|沥青 裂|坑槽", "抗冻融")], analyzer)
+    links = layer.expansion(text="一开春路面就裂缝、坑槽", cluster="新材料")
+    need = side("need", "新材料", [], "路面开春裂缝坑槽", "一开春路面就裂缝、坑槽。")
+    achievement = side("a", "新材料", [], title, text)
+    scorer = Scorer(stats=Stats.from_sides([achievement]), generic=general_words())
+    scored = scorer.score(scorer.query(need, analyzer.expand(need.terms), links=links), achievement)
+    assert (scored.components["link_evidence"] >= 1) is evidence
+    assert all("parts" not in t and "words" not in t for t in scored.explanation["link_terms"])
+
+
+@pytest.mark.django_db
+def test_every_shipped_relation_passes_the_editors_checks():
+    """The editor refuses relations resting on generic words (below); the starter sets hold none."""
+    from django.core.exceptions import ValidationError
+
+    from matching.services import _concept_clean
+
+    refused = []
+    for link in starter_links():
+        try:
+            _concept_clean(cluster=link.cluster, problem=link.problem, technology=link.technology, note="")
+        except ValidationError as exc:
+            refused.append((_key(link), exc.message_dict))
+    assert refused == []
