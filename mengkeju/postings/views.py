@@ -226,6 +226,10 @@ def transition(request, pk: int, action: str, kind: PostingKind):
             service(posting=posting, user=request.user)
     except services.TransitionError as exc:
         messages.error(request, " ".join(exc.messages))
+        missing = [name for name in services.CONTACT_FIELDS if not (getattr(posting, name, "") or "").strip()]
+        if action == "submit" and missing and posting.is_editable:
+            # the contact fields are optional while drafting and needed to submit: take the owner to them
+            return redirect(f"{reverse(f'{kind.namespace}:edit', args=[posting.pk])}#id_{missing[0]}")
     else:
         messages.success(request, ACTION_MESSAGES[action]())
     return redirect(_next_url(request, posting))

@@ -85,6 +85,20 @@ def test_admin_adds_edits_and_switches_off_a_relation_and_the_history_says_who_a
 
 
 @pytest.mark.django_db
+def test_the_add_form_is_one_tap_away_and_the_history_names_every_cluster(cast, client_for):
+    """On a phone the add form sits below ~800 relations: the page's first lines link to it. A relation for
+    every cluster reads 全部产业集群 in the history, not the stored "*"."""
+    admin = client_for(cast["admin"])
+    admin.post(reverse("matching:concepts"), {**HEATING, "cluster": "*"})
+    with translation.override("zh-hans"):
+        html = admin.get(reverse("matching:concepts")).content.decode()
+    assert 'href="#add-relation"' in html and 'id="add-relation"' in html
+    history = html.split("最近的修改", 1)[-1] if "最近的修改" in html else html
+    assert "全部产业集群 · 屋里|取暖 冷|煤" in history
+    assert "<td>* ·" not in html
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "data, field",
     [

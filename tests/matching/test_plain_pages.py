@@ -123,6 +123,11 @@ def test_a_need_without_any_match_tells_its_owner_how_to_be_easier_to_match(org_
     assert "暂无匹配" in html
     assert "至少" in html and "关键词" in html  # add keywords
     assert "预算" in html  # give a budget
+    # the owner learns that the platform may simply hold no answer yet, and that waiting loses nothing
+    assert "平台上暂时还没有与这条需求共享具体技术概念的成果" in html and "自动重新匹配" in html
+    # the advice sits in the main column beside the description, not in the narrow side column
+    main, side = html.split("<aside>", 1)
+    assert 'id="matches"' in main and 'id="matches"' not in side
     assert "暂无匹配" not in client_for(outsider).get(url).content.decode()
     # once the matcher proposed something, the owner is told brokers review it first instead
     Match.objects.create(need=need, achievement=AchievementFactory(), score=0.5)

@@ -63,6 +63,22 @@ def test_an_illegal_transition_by_url_shows_an_error_not_a_crash(client_for, own
     assert need.status == S.PUBLISHED
 
 
+def test_submitting_without_a_contact_phone_takes_the_owner_to_the_field(client_for, owner, org_a):
+    """The contact fields may stay empty while drafting; submitting asks for them. A newcomer was left on the
+    posting's page with the error and no way back to the form: now the edit form opens at the first empty
+    contact field, with the message above it."""
+    need = NeedFactory(organization=org_a, status=S.DRAFT, contact_phone="")
+    client = client_for(owner)
+    client.cookies["django_language"] = "en"
+    response = client.post(reverse("needs:transition", args=[need.pk, "submit"]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("needs:edit", args=[need.pk]) + "#id_contact_phone"
+    page = client.get(response["Location"]).content.decode()
+    assert "Give a contact phone" in page and 'id="id_contact_phone"' in page
+    need.refresh_from_db()
+    assert need.status == S.DRAFT
+
+
 def test_transitions_accept_only_post(client_for, owner, outsider, org_a):
     need = NeedFactory(organization=org_a, status=S.DRAFT)
     for user in (owner, outsider):
