@@ -291,7 +291,7 @@ def match_run_chunk(*, run_id: int, number: int, top_k: int | None = None) -> Ch
     """Match one chunk of needs. Ranking is read-only; the proposals, the chunk's counts and its
     ``done_at`` are then written in one transaction, so a worker killed half-way leaves nothing behind
     and the chunk's next delivery does it all again; a delivery that finds the chunk done writes nothing."""
-    from .services import proposals_save, rank_for
+    from .services import proposals_save_needs, rank_for
     from .sparse_index import in_memory
 
     chunk = MatchRunChunk.objects.filter(run_id=run_id, number=number).select_related("run").first()
@@ -311,10 +311,8 @@ def match_run_chunk(*, run_id: int, number: int, top_k: int | None = None) -> Ch
         fresh = MatchRunChunk.objects.select_for_update().get(pk=chunk.pk)
         if fresh.done_at is not None:
             return ChunkResult()  # another delivery finished it first
-        for need_id, pairs in ranked:
-            saved = proposals_save(pairs=pairs, need_id=need_id)  # also withdraws what no longer qualifies
-            result.created += saved.created
-            result.updated += saved.updated
+        saved = proposals_save_needs(rankings=ranked)  # also withdraws what no longer qualifies
+        result.created, result.updated = saved.created, saved.updated
         fresh.done_at = timezone.now()
         fresh.processed, fresh.created, fresh.updated, fresh.errors = (
             len(ranked),

@@ -3,7 +3,8 @@ their own modules and are re-exported here under their old names:
 
 * ``matching.indexing`` — index upkeep (features, inverted-index rows, statistics);
 * ``matching.retrieval`` — candidates, ranking (``rank_for``), one pair (``pair_score``);
-* ``matching.proposals`` — the ``Match`` upsert (``proposals_save``);
+* ``matching.proposals`` — the ``Match`` upsert (``proposals_save``; a chunk's needs at once:
+  ``proposals_save_needs``);
 * pure layers: ``matching.scoring``, ``matching.ranking``, ``matching.calibration``, ``matching.concepts``,
   ``matching.generic``; data read from the database: ``matching.knowledge``; learning: ``matching.learning``.
 
@@ -67,7 +68,7 @@ from .models import (
     PostingKind,
     Synonym,
 )
-from .proposals import SaveResult, proposals_save  # noqa: F401
+from .proposals import SaveResult, proposals_save, proposals_save_needs  # noqa: F401
 from .retrieval import (  # noqa: F401
     SideStats,
     _best_known,

@@ -138,19 +138,18 @@ def test_a_chunk_that_failed_half_way_leaves_no_proposals_and_its_redelivery_cou
     (number,) = runs.match_run_prepare(run_id=run.pk, chunk_size=10)
     from matching import services
 
-    real_save, calls = services.proposals_save, []
+    real_save = services.proposals_save_needs
 
-    def dies_on_the_second_need(*, pairs, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise SystemExit("worker killed")  # not an Exception: like a killed process, nothing is caught
-        return real_save(pairs=pairs, **kwargs)
+    def dies_after_saving(**kwargs):
+        real_save(**kwargs)
+        assert Match.objects.exists()  # written, not yet committed
+        raise SystemExit("worker killed")  # not an Exception: like a killed process, nothing is caught
 
-    monkeypatch.setattr(services, "proposals_save", dies_on_the_second_need)
+    monkeypatch.setattr(services, "proposals_save_needs", dies_after_saving)
     with pytest.raises(SystemExit):
         runs.match_run_chunk(run_id=run.pk, number=number)
-    assert Match.objects.count() == 0  # the first need's proposals were rolled back with the chunk
-    monkeypatch.setattr(services, "proposals_save", real_save)
+    assert Match.objects.count() == 0  # the chunk's proposals were rolled back with it
+    monkeypatch.setattr(services, "proposals_save_needs", real_save)
     runs.match_run_chunk(run_id=run.pk, number=number)
     run.refresh_from_db()
     assert (run.status, run.processed_items, run.proposals_created) == ("done", 4, Match.objects.count())
@@ -285,3 +284,72 @@ def _one_run(published_needs, size, workers, data):
     assert sorted(counted) == sorted(set(counted))
     assert (run.status, run.total_items, run.processed_items) == ("done", 13, 13)
     assert run.done_chunks == run.total_chunks == -(-13 // size)
+
+
+@pytest.mark.django_db
+def test_a_chunk_saves_exactly_what_saving_each_need_alone_saves():
+    """``proposals_save_needs`` (a chunk's needs at once) against ``proposals_save`` need by need, from the
+    same table: stale proposals withdrawn, withdrawn ones proposed again, decisions and interest-sourced
+    pairs left alone, unchanged ones untouched, changed scores updated, new pairs created."""
+    from django.db import transaction
+
+    from matching.models import MatchSource, MatchStatus
+    from matching.proposals import proposals_save, proposals_save_needs
+    from matching.scoring import ALGORITHM_VERSION, Scored
+    from tests.factories import AchievementFactory
+
+    a, b, c = NeedFactory.create_batch(3)
+    ach = AchievementFactory.create_batch(6)
+    many = AchievementFactory.create_batch(25)  # enough new rows for PostgreSQL's COPY path
+
+    def scored(ach_id, score):
+        return Scored(key=ach_id, score=score, components={"match_score": score}, explanation={"k": score})
+
+    same = scored(ach[2].pk, 0.4)
+    Match.objects.create(need=a, achievement=ach[0], score=0.3)  # proposed, no longer ranked: withdrawn
+    Match.objects.create(need=a, achievement=ach[1], score=0.3, status=MatchStatus.WITHDRAWN)  # proposed again
+    Match.objects.create(
+        need=a,
+        achievement=ach[2],
+        score=same.score,
+        components=same.components,
+        explanation=same.explanation,
+        algorithm_version=ALGORITHM_VERSION,
+    )  # unchanged
+    Match.objects.create(need=a, achievement=ach[3], score=0.2, status=MatchStatus.APPROVED)  # a decision
+    Match.objects.create(need=b, achievement=ach[3], score=0.1, source=MatchSource.INTEREST)  # a person's
+    Match.objects.create(need=b, achievement=ach[4], score=0.1)  # score changes
+    rankings = [
+        (
+            a.pk,
+            [
+                (a.pk, ach[1].pk, scored(ach[1].pk, 0.5)),
+                (a.pk, ach[2].pk, same),
+                (a.pk, ach[3].pk, scored(ach[3].pk, 0.9)),
+            ],
+        ),
+        (
+            b.pk,
+            [
+                (b.pk, ach[3].pk, scored(ach[3].pk, 0.6)),
+                (b.pk, ach[4].pk, scored(ach[4].pk, 0.7)),
+                (b.pk, ach[5].pk, scored(ach[5].pk, 0.3)),
+            ],
+        ),
+        (c.pk, [(c.pk, x.pk, scored(x.pk, 0.2 + i / 100)) for i, x in enumerate(many)]),
+    ]
+
+    def state():
+        return sorted(
+            Match.objects.values_list("need_id", "achievement_id", "source", "status", "score", "explanation")
+        )
+
+    with transaction.atomic():
+        one_by_one = [proposals_save(pairs=pairs, need_id=need_id) for need_id, pairs in rankings]
+        expected = state()
+        transaction.set_rollback(True)
+    together = proposals_save_needs(rankings=rankings)
+    assert state() == expected
+    for name in ("created", "updated", "unchanged", "withdrawn"):
+        assert getattr(together, name) == sum(getattr(r, name) for r in one_by_one), name
+    assert (together.created, together.updated, together.unchanged, together.withdrawn) == (26, 2, 3, 1)
