@@ -167,6 +167,11 @@ def edit(request, pk: int, kind: PostingKind):
     form = kind.form_class(request.POST or None, instance=kind.model.objects.get(pk=posting.pk))
     if _preview(request, kind):
         return _render_form(request, kind, form, posting)
+    if request.method == "GET" and request.GET.get("submit"):  # sent back by a refused submission
+        form.cleaned_data = {}  # an unbound form has none; add_error expects it
+        for name, reason in services.CONTACT_FIELDS.items():
+            if name in form.fields and not (getattr(posting, name, "") or "").strip():
+                form.add_error(name, str(reason))
     if request.method == "POST" and form.is_valid():
         data, modes = form.posting_data()
         try:
@@ -225,11 +230,13 @@ def transition(request, pk: int, action: str, kind: PostingKind):
             }[action]
             service(posting=posting, user=request.user)
     except services.TransitionError as exc:
-        messages.error(request, " ".join(exc.messages))
         missing = [name for name in services.CONTACT_FIELDS if not (getattr(posting, name, "") or "").strip()]
         if action == "submit" and missing and posting.is_editable:
-            # the contact fields are optional while drafting and needed to submit: take the owner to them
-            return redirect(f"{reverse(f'{kind.namespace}:edit', args=[posting.pk])}#id_{missing[0]}")
+            # the contact fields are optional while drafting and needed to submit: take the owner to them,
+            # each marked with its reason (``edit`` reads ``?submit=1``)
+            messages.error(request, _("Fill in the contact details marked below, save, then submit for review again."))
+            return redirect(f"{reverse(f'{kind.namespace}:edit', args=[posting.pk])}?submit=1#id_{missing[0]}")
+        messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, ACTION_MESSAGES[action]())
     return redirect(_next_url(request, posting))

@@ -129,6 +129,10 @@ def test_a_need_without_any_match_tells_its_owner_how_to_be_easier_to_match(org_
     main, side = html.split("<aside>", 1)
     assert 'id="matches"' in main and 'id="matches"' not in side
     assert "暂无匹配" not in client_for(outsider).get(url).content.decode()
+    # a draft is not matched yet: its owner is told when it will be
+    draft = NeedFactory(organization=org_a, status="draft")
+    page = client_for(owner).get(reverse("needs:detail", args=[draft.pk])).content.decode()
+    assert "发布（经平台审核）后，匹配算法才会为它推荐匹配" in page and "需先经技术经纪人审核" not in page
     # once the matcher proposed something, the owner is told brokers review it first instead
     Match.objects.create(need=need, achievement=AchievementFactory(), score=0.5)
     assert "暂无匹配" not in client_for(owner).get(url).content.decode()
