@@ -110,9 +110,9 @@ def proposals_save_needs(*, rankings: list[tuple[int, list[tuple[int, int, Score
                 setattr(result, name, getattr(result, name) + getattr(saved, name))
         return result
     need_ids = [need_id for need_id, _pairs in rankings]
-    wanted = {(need_id, ach_id): s for need_id, pairs in rankings for _n, ach_id, s in pairs}
     if not need_ids:
         return result
+    wanted = {(need_id, ach_id): s for need_id, pairs in rankings for _n, ach_id, s in pairs}
     now = timezone.now()
     with transaction.atomic():
         # see proposals_save: the need's matches are locked and read by the need alone (index on need)
@@ -165,9 +165,9 @@ def _insert_new(new: list[Match]) -> None:
     """Insert new proposals, skipping a pair that exists already (a concurrent incremental match may have
     proposed it a moment ago). On PostgreSQL by ``COPY`` into a temporary table dropped at commit, then one
     ``INSERT … SELECT … ON CONFLICT DO NOTHING``: ``bulk_create`` builds one placeholder per value (~20
-    columns × ~900 proposals of a chunk) and psycopg then splits that query in Python — 8.5 ms of a full
-    run's ~40 ms a need on the 2-core VM (cProfile, docs/benchmarks.md "Matching at scale").
-    ``bulk_create`` elsewhere and for a few rows."""
+    columns × ~900 proposals of a chunk) and psycopg then splits that query in Python; a full run of 2,000
+    needs × 10k achievements spent 16.9 s saving with it, 7.3 s with this (docs/benchmarks.md "Matching at
+    scale"). ``bulk_create`` elsewhere and for a few rows."""
     if connection.vendor != "postgresql" or len(new) < 20:
         Match.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
         return
@@ -180,4 +180,4 @@ def _insert_new(new: list[Match]) -> None:
             for match in new:
                 copy.write_row([f.get_db_prep_save(f.pre_save(match, True), connection) for f in fields])
         cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM match_new ON CONFLICT DO NOTHING")
-        cursor.execute("DROP TABLE match_new")  # before commit: a chunk's savepoint may save twice
+        cursor.execute("DROP TABLE match_new")  # now, so that another save in this transaction can create it
