@@ -65,37 +65,30 @@ def generic_refresh() -> LearnedModel | None:
             # an admin chose an older version: the recount is kept beside it, inactive, and theirs stands
             newest = LearnedModel.objects.filter(kind=LearnedModel.Kind.GENERIC).order_by("-created_at", "-id").first()
             if newest.params.get("words") != words:
-                LearnedModel.objects.create(
-                    kind=LearnedModel.Kind.GENERIC,
-                    version=f"data-{timezone.now():%Y%m%d-%H%M%S-%f}",
-                    params={"words": words},
-                    metrics={
-                        "postings": total,
-                        "min_share": MIN_SHARE,
-                        "min_clusters": MIN_CLUSTERS,
-                        "cluster_share": CLUSTER_SHARE,
-                    },
-                    active=False,
-                    note=f"{len(words)} words (not activated: an older version was chosen)",
-                )
+                _generic_version(words, total, active=False, note="not activated: an older version was chosen")
             _keep_latest(LearnedModel.Kind.GENERIC, KEEP_GENERIC_VERSIONS)
             return active
         LearnedModel.objects.filter(kind=LearnedModel.Kind.GENERIC, active=True).update(active=False)
-        model = LearnedModel.objects.create(
-            kind=LearnedModel.Kind.GENERIC,
-            version=f"data-{timezone.now():%Y%m%d-%H%M%S-%f}",
-            params={"words": words},
-            metrics={
-                "postings": total,
-                "min_share": MIN_SHARE,
-                "min_clusters": MIN_CLUSTERS,
-                "cluster_share": CLUSTER_SHARE,
-            },
-            active=True,
-            note=f"{len(words)} words",
-        )
+        model = _generic_version(words, total, active=True)
         _keep_latest(LearnedModel.Kind.GENERIC, KEEP_GENERIC_VERSIONS)
     return model
+
+
+def _generic_version(words: list[str], total: int, *, active: bool, note: str = "") -> LearnedModel:
+    """A new version of the generic words counted over ``total`` indexed postings."""
+    return LearnedModel.objects.create(
+        kind=LearnedModel.Kind.GENERIC,
+        version=f"data-{timezone.now():%Y%m%d-%H%M%S-%f}",
+        params={"words": words},
+        metrics={
+            "postings": total,
+            "min_share": MIN_SHARE,
+            "min_clusters": MIN_CLUSTERS,
+            "cluster_share": CLUSTER_SHARE,
+        },
+        active=active,
+        note=f"{len(words)} words" + (f" ({note})" if note else ""),
+    )
 
 
 def rolled_back(kind: str) -> bool:

@@ -65,34 +65,46 @@ def proposals_save(*, pairs: list[tuple[int, int, Scored]], need_id: int | None 
         for need_id, ach_id, _s in pairs:
             q |= Q(need_id=need_id, achievement_id=ach_id)
         existing = {(m.need_id, m.achievement_id): m for m in Match.objects.select_for_update().filter(q)}
-        now = timezone.now()
-        new, changed = [], []
-        for need_id, ach_id, s in pairs:
-            fields = {
-                "score": s.score,
-                "components": s.components,
-                "explanation": s.explanation,
-                "algorithm_version": ALGORITHM_VERSION,
-            }
-            match = existing.get((need_id, ach_id))
-            if match is None:
-                new.append(Match(need_id=need_id, achievement_id=ach_id, source=MatchSource.MATCHER, **fields))
-                continue
-            if match.source != MatchSource.MATCHER or match.status not in (MatchStatus.PROPOSED, MatchStatus.WITHDRAWN):
-                result.unchanged += 1
-                continue
-            if match.status == MatchStatus.PROPOSED and all(getattr(match, k) == v for k, v in fields.items()):
-                result.unchanged += 1
-                continue
-            for k, v in fields.items():
-                setattr(match, k, v)
-            match.status = MatchStatus.PROPOSED
-            match.updated_at = now
-            changed.append(match)
+        new, changed = _sort_out(pairs, existing, result)
         Match.objects.bulk_create(new, ignore_conflicts=True)
-        Match.objects.bulk_update(changed, [*fields, "status", "updated_at"])
+        Match.objects.bulk_update(changed, UPDATED_FIELDS)
     result.created, result.updated = len(new), len(changed)
     return result
+
+
+UPDATED_FIELDS = ["score", "components", "explanation", "algorithm_version", "status", "updated_at"]
+
+
+def _sort_out(pairs, existing: dict, result: SaveResult) -> tuple[list[Match], list[Match]]:
+    """(new, changed) ``Match`` rows for ``pairs`` [(need id, achievement id, Scored)] given the ``existing``
+    rows by (need id, achievement id): a new pair is created; an open or withdrawn proposal of the matcher
+    gets the new score (and is proposed again); decisions, pairs of another source and unchanged proposals
+    are left alone (counted in ``result.unchanged``)."""
+    now = timezone.now()
+    new, changed = [], []
+    for need_id, ach_id, s in pairs:
+        fields = {
+            "score": s.score,
+            "components": s.components,
+            "explanation": s.explanation,
+            "algorithm_version": ALGORITHM_VERSION,
+        }
+        match = existing.get((need_id, ach_id))
+        if match is None:
+            new.append(Match(need_id=need_id, achievement_id=ach_id, source=MatchSource.MATCHER, **fields))
+            continue
+        if match.source != MatchSource.MATCHER or match.status not in (MatchStatus.PROPOSED, MatchStatus.WITHDRAWN):
+            result.unchanged += 1
+            continue
+        if match.status == MatchStatus.PROPOSED and all(getattr(match, k) == v for k, v in fields.items()):
+            result.unchanged += 1
+            continue
+        for k, v in fields.items():
+            setattr(match, k, v)
+        match.status = MatchStatus.PROPOSED
+        match.updated_at = now
+        changed.append(match)
+    return new, changed
 
 
 def proposals_save_needs(*, rankings: list[tuple[int, list[tuple[int, int, Scored]]]]) -> SaveResult:
@@ -131,32 +143,10 @@ def proposals_save_needs(*, rankings: list[tuple[int, list[tuple[int, int, Score
             result.withdrawn = Match.objects.filter(pk__in=stale).update(status=MatchStatus.WITHDRAWN, updated_at=now)
         present = [pk for pk, need_id, ach_id, _source, _status in rows if (need_id, ach_id) in wanted]
         existing = {(m.need_id, m.achievement_id): m for m in Match.objects.filter(pk__in=present)} if present else {}
-        new, changed = [], []
-        for (need_id, ach_id), s in wanted.items():
-            fields = {
-                "score": s.score,
-                "components": s.components,
-                "explanation": s.explanation,
-                "algorithm_version": ALGORITHM_VERSION,
-            }
-            match = existing.get((need_id, ach_id))
-            if match is None:
-                new.append(Match(need_id=need_id, achievement_id=ach_id, source=MatchSource.MATCHER, **fields))
-                continue
-            if match.source != MatchSource.MATCHER or match.status not in (MatchStatus.PROPOSED, MatchStatus.WITHDRAWN):
-                result.unchanged += 1
-                continue
-            if match.status == MatchStatus.PROPOSED and all(getattr(match, k) == v for k, v in fields.items()):
-                result.unchanged += 1
-                continue
-            for k, v in fields.items():
-                setattr(match, k, v)
-            match.status = MatchStatus.PROPOSED
-            match.updated_at = now
-            changed.append(match)
+        new, changed = _sort_out([(n, a, sc) for (n, a), sc in wanted.items()], existing, result)
         _insert_new(new)
         if changed:
-            Match.objects.bulk_update(changed, [*fields, "status", "updated_at"], batch_size=500)
+            Match.objects.bulk_update(changed, UPDATED_FIELDS, batch_size=500)
     result.created, result.updated = len(new), len(changed)
     return result
 

@@ -67,6 +67,18 @@ def test_only_the_matchers_derived_writes_skip_waiting_for_the_disk(admin):
     assert not _sets_async_commit(captured)
 
 
+def _assert_plans_start_from_the_need(captured) -> None:
+    """No captured SELECT or UPDATE of the match table is planned through (achievement, status)."""
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            if '"matching_match"' not in sql or not sql.startswith(("SELECT", "UPDATE")):
+                continue
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "match_achievement_idx" not in plan and "match_queue_idx" not in plan, (sql, plan)
+
+
 def test_a_rematch_reads_the_need_s_proposals_by_the_need_even_with_empty_statistics():
     """A full run after a bulk delete (or the first one) starts with statistics that call the match table
     empty; withdrawing a need's stale proposals then read every open proposal of the platform through
@@ -95,27 +107,13 @@ def test_a_rematch_reads_the_need_s_proposals_by_the_need_even_with_empty_statis
     with CaptureQueriesContext(connection) as captured, transaction.atomic():
         proposals_save(pairs=keep, need_id=need.pk)
         transaction.set_rollback(True)
-    with connection.cursor() as cursor:
-        for query in captured.captured_queries:
-            sql = query["sql"]
-            if '"matching_match"' not in sql or not sql.startswith(("SELECT", "UPDATE")):
-                continue
-            cursor.execute("EXPLAIN " + sql)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            assert "match_achievement_idx" not in plan and "match_queue_idx" not in plan, (sql, plan)
+    _assert_plans_start_from_the_need(captured)
     # the same for a full run's chunk, which saves the rankings of its needs at once
     from matching.proposals import proposals_save_needs
 
     with CaptureQueriesContext(connection) as captured, transaction.atomic():
         proposals_save_needs(rankings=[(need.pk, keep), (others[0].pk, [])])
         transaction.set_rollback(True)
-    with connection.cursor() as cursor:
-        for query in captured.captured_queries:
-            sql = query["sql"]
-            if '"matching_match"' not in sql or not sql.startswith(("SELECT", "UPDATE")):
-                continue
-            cursor.execute("EXPLAIN " + sql)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            assert "match_achievement_idx" not in plan and "match_queue_idx" not in plan, (sql, plan)
+    _assert_plans_start_from_the_need(captured)
     assert proposals_save(pairs=keep, need_id=need.pk).withdrawn == 298
     assert Match.objects.filter(need__in=others, status="proposed").count() == 900
