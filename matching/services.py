@@ -242,10 +242,10 @@ def _generic_rule():
 
 
 def _specific(text: str, rule) -> bool:
-    """Does ``text`` hold a word that is neither generic nor a word of grammar? A one-character word counts
+    """Does ``text`` hold a word that is neither generic, a stop word nor a word of grammar? A one-character word counts
     (冷, 裂; 砂 of 机制砂, 膜 of 膜处理): the concept layer matches a one-character cue only as a word or the
     head of one, and a technology's one-character part must be in the achievement too."""
-    words = default_analyzer().tokens(text) or [text]
+    words = default_analyzer().tokens(text)  # empty for stop words alone: 技术, 研究, 应用, 方法
     return any(rule.is_evidence_word(w) or (len(w) == 1 and not is_function_word(w)) for w in words)
 
 

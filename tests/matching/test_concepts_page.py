@@ -190,3 +190,33 @@ def test_the_history_cannot_be_rewritten_in_the_django_admin(cast, client_for):
         == 403
     )
     assert ConceptLinkChange.objects.filter(pk=change.pk).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "problem, technology, field",
+    [
+        ("智能 控制", "空气源热泵", "problem"),  # fires on every need that says 智能 and 控制
+        ("智能|控制", "空气源热泵", "problem"),
+        ("系统|技术 方法", "空气源热泵", "problem"),
+        ("屋里 冷", "系统、技术", "technology"),  # no proposal can rest on these
+        ("冻胀 路基", "系统、技术", "technology"),  # 技术 is a stop word of the analyser, not in the list
+        ("冻胀 路基", "研究、应用、新型", "technology"),
+        ("屋里 冷", "智能控制", "technology"),  # a compound of generic words only
+    ],
+)
+def test_a_relation_resting_only_on_generic_words_is_refused(problem, technology, field):
+    """A newcomer added 智能 控制 → 系统、技术: the need form then "recognised" 智能、控制 and suggested the
+    keyword 技术, right under the warning that the need's keywords were too general."""
+    from django.core.exceptions import ValidationError
+
+    from matching import services
+
+    with pytest.raises(ValidationError) as refused:
+        services.concept_link_save(user=None, cluster="新能源", problem=problem, technology=technology)
+    assert set(refused.value.message_dict) == {field}
+    assert "通用词" in refused.value.message_dict[field][0]  # the reason, in the default language
+    assert not ConceptLink.objects.filter(problem=problem).exists()
+    # a generic cue beside a specific one, and a generic term beside a specific one, are accepted
+    services.concept_link_save(user=None, cluster="新能源", problem="设备 停机|坏", technology="工艺优化、振动监测")
+    services.concept_link_save(user=None, cluster="新能源", problem="冻胀 路基", technology="技术、热棒")
