@@ -19,7 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from matching import calibration  # noqa: E402
+from calibrate import NEUTRAL, SETS  # noqa: E402  (the same sets and neutral calibrator as bench/calibrate.py)
+
 from matching.calibration import Calibrator, features  # noqa: E402
 from matching.evaluation import (  # noqa: E402
     calibration_apply,
@@ -29,8 +30,6 @@ from matching.evaluation import (  # noqa: E402
 )
 from mengkeju.lib.textanalysis import Analyzer, starter_synonyms  # noqa: E402
 
-SETS = {"dev": ROOT / "data/eval/dev", "dev-v2": ROOT / "data/eval/dev-v2"}
-NEUTRAL = Calibrator(coef=[0.0] * len(calibration.FEATURES), intercept=0.0, threshold=0.0, version="neutral")
 THRESHOLDS = (0.04, 0.06, 0.08, 0.11)
 
 

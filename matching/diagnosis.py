@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from mengkeju.lib.textanalysis import default_analyzer
 
 from . import knowledge
-from .scoring import Scorer, Stats
+from .scoring import Scorer
 
 MIN_KEYWORDS = 3
 MIN_DESCRIPTION = 80
@@ -60,7 +60,7 @@ def need_diagnosis(
     modes: list[str] | None = None,
 ) -> dict:
     analyzer = default_analyzer()
-    scorer = Scorer(stats=Stats.from_sides([]), generic=knowledge.generic_words())  # its word rules only
+    scorer = knowledge.word_rules()
     keywords = [k.strip() for k in keywords or [] if k and k.strip()]
     advice = []
     specific_keywords = [k for k in keywords if _words(analyzer, k, scorer)]

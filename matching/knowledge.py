@@ -117,6 +117,15 @@ def _generic_words() -> frozenset[str]:
     )
 
 
+def word_rules():
+    """A ``Scorer`` holding only the word rules of the matcher (generic words as now, words of grammar,
+    compounds of generic words: ``is_generic``, ``is_evidence_word``), for judging words outside a ranking —
+    the need diagnosis, the concept editor."""
+    from .scoring import Scorer, Stats
+
+    return Scorer(stats=Stats.from_sides([]), generic=generic_words())
+
+
 def associations():
     """The active corpus term associations (``matching.associations.Associations``) when the matcher is set
     to use them (``settings.MATCHING_ASSOCIATIONS``) and one is active; else None."""

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from mengkeju.lib.hidden import strip_hidden
 from mengkeju.lib.textanalysis import default_analyzer, normalize, reset_default_analyzer
 
+from . import knowledge
 from .generic import is_function_word
 from .indexing import (  # noqa: F401  (the services' public names, as before the split)
     GRAM_PREFIX,
@@ -212,7 +213,7 @@ def _concept_clean(*, cluster: str, problem: str, technology: str, note: str) ->
     # a stray "|" at the end of a group adds no alternative: drop it (屋里| 冷 = 屋里 冷)
     problem = " ".join("|".join(a for a in group.split("|") if a) for group in problem.split())
     terms = Relation(ANY_CLUSTER, "x", technology).technologies()
-    generic = _generic_rule()
+    generic = knowledge.word_rules()
     if not terms:
         errors["technology"] = _("Give at least one technology term, e.g. 沥青改性、抗冻融.")
     elif any(len(t) < 2 for t in terms):
@@ -231,14 +232,6 @@ def _concept_clean(*, cluster: str, problem: str, technology: str, note: str) ->
     if errors:
         raise ValidationError(errors)
     return {"cluster": cluster, "problem": problem, "technology": "、".join(terms), "note": note}
-
-
-def _generic_rule():
-    """The scorer's word rules (generic words, words of grammar, compounds of generic words)."""
-    from . import knowledge
-    from .scoring import Scorer, Stats
-
-    return Scorer(stats=Stats.from_sides([]), generic=knowledge.generic_words())
 
 
 def _specific(text: str, rule) -> bool:

@@ -161,11 +161,17 @@ def posting_count_view(*, posting: Posting) -> None:
     type(posting).objects.filter(pk=posting.pk).update(view_count=F("view_count") + 1)
 
 
+def contact_missing(posting: Posting) -> list[str]:
+    """The names of the posting's empty contact fields (``CONTACT_FIELDS`` order): optional while drafting,
+    needed to submit."""
+    return [name for name in CONTACT_FIELDS if not (getattr(posting, name, "") or "").strip()]
+
+
 def posting_submit(*, posting: Posting, user: User) -> Posting:
     """draft → pending. Raises ``ValidationError`` naming each empty contact field (edit the posting first),
     ``TransitionError`` / ``PermissionDenied`` as every transition."""
     _check_actor(transition=TRANSITIONS["submit"], posting=posting, user=user)
-    missing = [str(message) for name, message in CONTACT_FIELDS.items() if not getattr(posting, name, "").strip()]
+    missing = [str(CONTACT_FIELDS[name]) for name in contact_missing(posting)]
     if missing and posting.status in TRANSITIONS["submit"].sources:
         raise TransitionError(missing, code="contact_missing")
     return _transition(posting=posting, name="submit", user=user, submitted_at=timezone.now())

@@ -169,9 +169,9 @@ def edit(request, pk: int, kind: PostingKind):
         return _render_form(request, kind, form, posting)
     if request.method == "GET" and request.GET.get("submit"):  # sent back by a refused submission
         form.cleaned_data = {}  # an unbound form has none; add_error expects it
-        for name, reason in services.CONTACT_FIELDS.items():
-            if name in form.fields and not (getattr(posting, name, "") or "").strip():
-                form.add_error(name, str(reason))
+        for name in services.contact_missing(posting):
+            if name in form.fields:
+                form.add_error(name, str(services.CONTACT_FIELDS[name]))
     if request.method == "POST" and form.is_valid():
         data, modes = form.posting_data()
         try:
@@ -230,7 +230,7 @@ def transition(request, pk: int, action: str, kind: PostingKind):
             }[action]
             service(posting=posting, user=request.user)
     except services.TransitionError as exc:
-        missing = [name for name in services.CONTACT_FIELDS if not (getattr(posting, name, "") or "").strip()]
+        missing = services.contact_missing(posting)
         if action == "submit" and missing and posting.is_editable:
             # the contact fields are optional while drafting and needed to submit: take the owner to them,
             # each marked with its reason (``edit`` reads ``?submit=1``)
