@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 
 from django.db import connection, transaction
 from django.db.models import Count, Sum
@@ -47,7 +48,11 @@ def _upsert(sql_table: str, columns: list[str], conflict: list[str], add: list[s
 
 def insert_terms(rows: list[tuple[str, str, int, float]]) -> None:
     """Index rows (kind, term, posting_id, weight), in bulk: COPY on PostgreSQL, executemany elsewhere
-    (several times faster than ``bulk_create`` for the ~150 rows of every posting)."""
+    (several times faster than ``bulk_create`` for the ~150 rows of every posting). Written in the
+    order of their term: the rows of a term then go to the same leaves of ``matching_it_impact_idx``
+    one after the other instead of all over it — 25 % less time for an import's batch of 500 postings
+    (97k rows) into the index of 100k (docs/benchmarks.md "Import"), for a 30 ms sort."""
+    rows = sorted(rows, key=itemgetter(1))
     table = IndexTerm._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -55,15 +55,16 @@ def test_import_breakdown_times_each_kind_of_write_and_leaves_the_import_as_it_w
 
     path = tmp_path / "achievements.jsonl"
     write("achievement", 30, path, seed=5)
-    before = (index.insert_terms, importing.analyze_after_bulk_write)
+    before = (index.insert_terms, importing.analyze_after_bulk_write, importing._create)
     with write_timers() as timers:
         summary = postings_import(kind="achievement", path=path, publish=True, workers=1)
     assert summary.created == summary.indexed == 30
     assert {
-        "postings and their cooperation modes (bulk_create)",
+        "new postings (COPY; bulk_create on SQLite)",
+        "cooperation modes (bulk_create; the postings too on SQLite)",
         "matcher IndexedPosting rows (COPY)",
         "matcher IndexTerm rows (COPY)",
         "index statistics (upsert)",
     } <= set(timers)
     assert all(seconds > 0 for seconds in timers.values())
-    assert (index.insert_terms, importing.analyze_after_bulk_write) == before
+    assert (index.insert_terms, importing.analyze_after_bulk_write, importing._create) == before

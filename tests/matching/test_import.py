@@ -110,3 +110,33 @@ def test_published_imports_enter_the_matcher_index_and_drafts_do_not(tmp_path, c
     call_command("import_postings", "--kind", "need", write(tmp_path, [{**GOOD, "keywords": ["布鲁氏菌病"]}]))
     need = TechnicalNeed.objects.get(external_id="T-N1")
     assert IndexTerm.objects.filter(kind="need", term="布鲁氏菌病", posting_id=need.pk).exists()
+
+
+@pytest.mark.django_db
+def test_imported_postings_are_whole_rows_found_by_search_and_the_site_adds_after_them(tmp_path, org_a):
+    """New postings go in by COPY on PostgreSQL (bulk_create elsewhere): every field, the times, the ids
+    from the table's own sequence, the search index kept by the database."""
+    from django.utils import timezone
+
+    from mengkeju.postings.search import search
+    from tests.factories import NeedFactory
+
+    before = timezone.now()
+    rows = [{**GOOD, "external_id": f"C-{i}", "title": f"奶牛乳房炎早期发现{i}", "deadline": None} for i in range(3)]
+    rows[1].update(title="稀土永磁电机能效提升", description="永磁同步电机的温升控制。", budget_max_wan=80)
+    call_command("import_postings", "--kind", "need", write(tmp_path, rows), "--publish")
+    needs = {n.external_id: n for n in TechnicalNeed.objects.all()}
+    assert sorted(needs) == ["C-0", "C-1", "C-2"]
+    second = needs["C-1"]
+    assert (second.title, second.description, second.budget_min_wan, second.budget_max_wan) == (
+        "稀土永磁电机能效提升", "永磁同步电机的温升控制。", 30, 80
+    )  # fmt: skip
+    assert second.keywords == ["乳房炎"] and second.cluster.name_zh == "绿色农畜产品加工"
+    assert second.created_at >= before and second.updated_at >= before and second.published_at >= before
+    assert second.title_sort and "xqbody" in second.search_tokens
+    assert list(second.cooperation_modes.values_list("name_zh", flat=True)) == ["技术服务"]
+    published = TechnicalNeed.objects.filter(status="published")
+    assert [n.external_id for n in search(published, "永磁 温升")] == ["C-1"]
+    assert {n.external_id for n in search(published, "乳房炎")} == {"C-0", "C-1", "C-2"}
+    later = NeedFactory(organization=org_a)  # the sequence went on past the imported ids
+    assert later.pk > max(n.pk for n in needs.values())
