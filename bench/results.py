@@ -45,6 +45,26 @@ def machine() -> dict:
     }
 
 
+SERVER_SETTINGS = ("shared_buffers", "max_wal_size", "checkpoint_timeout")
+
+
+def server_settings(backend: str) -> dict | None:
+    """PostgreSQL's settings that bulk writes depend on (docs/operations.md "PostgreSQL settings"), as the
+    server reports them (``{"shared_buffers": "524288×8kB", …}``), or None (SQLite, no connection)."""
+    if backend != "postgresql":
+        return None
+    with contextlib.suppress(Exception):  # Django not set up, or the database gone
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name, setting || coalesce('×' || unit, '') FROM pg_settings WHERE name = ANY(%s)",
+                [list(SERVER_SETTINGS)],
+            )
+            return dict(cursor.fetchall())
+    return None
+
+
 def load_average() -> list[float] | None:
     try:
         return [round(x, 2) for x in os.getloadavg()]
@@ -78,6 +98,7 @@ def record(
         "figures": {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()},
         "notes": notes or {},
         "machine": machine(),
+        "server": server_settings(backend),
         "load_average": load_average(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "command": command(),

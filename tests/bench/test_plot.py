@@ -4,6 +4,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from plot import main as plot_main  # noqa: E402
 from plot import series  # noqa: E402
@@ -52,3 +54,14 @@ def test_every_stored_result_is_plotted():
         data = json.loads(path.read_text(encoding="utf-8"))
         assert all(isinstance(run["size"], int) for run in data["runs"]), path.name
         assert series(data), path.name
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_postgresql_run_records_the_server_settings_bulk_writes_depend_on(tmp_path):
+    path = record("import", backend="postgresql", size=1000, figures={"total s": 1.0}, folder=tmp_path)
+    server = json.loads(path.read_text(encoding="utf-8"))["runs"][0]["server"]
+    assert set(server) == {"shared_buffers", "max_wal_size", "checkpoint_timeout"}
+    assert server["shared_buffers"].endswith("×8kB") and server["checkpoint_timeout"].endswith("×s")
+    sqlite = record("import", backend="sqlite", size=1000, figures={"total s": 1.0}, folder=tmp_path)
+    assert json.loads(sqlite.read_text(encoding="utf-8"))["runs"][1]["server"] is None
