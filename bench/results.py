@@ -109,17 +109,42 @@ def record(
     return path
 
 
+def _setting(value: str) -> str:
+    """``"524288×8kB"`` → ``"4096 MB"``, ``"900×s"`` → ``"900 s"`` (pg_settings' number × unit)."""
+    number, _, unit = value.partition("×")
+    if unit == "8kB" and number.isdigit():
+        return f"{int(number) * 8 // 1024} MB"
+    return f"{number} {unit}".strip()
+
+
+def machine_text(run: dict) -> str:
+    """The machine of a run in a few words: CPU, cores, memory and PostgreSQL's write settings if any."""
+    m = run.get("machine") or {}
+    if isinstance(m, str):  # the first rounds wrote it as a sentence
+        text = m
+    else:
+        text = f"{m.get('cpu') or '?'}, {m.get('cpus') or '?'} cores, {m.get('memory_gb') or '?'} GB"
+    server = run.get("server")
+    if server:
+        text += "; " + ", ".join(f"{k} {_setting(v)}" for k, v in sorted(server.items()))
+    return text
+
+
 def table(folder: Path = RESULTS) -> str:
-    """Every stored figure as one Markdown table (``python bench/results.py``)."""
-    lines = ["| script | backend | size | figures | date (UTC), load average | command |", "|---|---|---|---|---|---|"]
+    """Every stored figure as one Markdown table (``python bench/results.py``): script, backend, size,
+    figures (the baseline's among them, named as such), machine, date and load average, command."""
+    lines = [
+        "| script | backend | size | figures | machine | date (UTC), load average | command |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for path in sorted(folder.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         for run in data["runs"]:
             figures = "; ".join(f"{k} {v}" for k, v in run["figures"].items() if not k.startswith("load average"))
             load = ", ".join(str(x) for x in run.get("load_average") or [])
             lines.append(
-                f"| {data['script']} | {run['backend']} | {run['size']:,} | {figures} | {run['date'][:16]}, {load} | "
-                f"`{run['command']}` |"
+                f"| {data['script']} | {run['backend']} | {run['size']:,} | {figures} | {machine_text(run)} | "
+                f"{run['date'][:16]}, {load} | `{run['command']}` |"
             )
     return "\n".join(lines)
 

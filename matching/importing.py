@@ -400,9 +400,9 @@ def postings_import(
 def _create(model, postings: list) -> None:
     """Insert new ``postings`` (unsaved instances of ``model``) and set their ids: on PostgreSQL by ``COPY``
     with ids drawn from the table's sequence — Django's ``bulk_create`` binds one parameter a value (~30 a
-    posting) that psycopg splits in Python, 11 % of a 20k import's time (docs/benchmarks.md "Import") —
-    and by ``bulk_create`` elsewhere. The search vector's trigger and every constraint apply as to any
-    insert."""
+    posting) that psycopg splits in Python: the postings of a 20k import took 49.3 s that way, 42.2 s by
+    ``COPY`` (docs/benchmarks.md "Import") — and by ``bulk_create`` elsewhere. The search vector's trigger
+    and every constraint apply as to any insert."""
     if connection.vendor != "postgresql" or not postings:
         model.objects.bulk_create(postings, batch_size=IMPORT_BATCH)
         return

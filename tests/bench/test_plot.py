@@ -65,3 +65,16 @@ def test_a_postgresql_run_records_the_server_settings_bulk_writes_depend_on(tmp_
     assert server["shared_buffers"].endswith("×8kB") and server["checkpoint_timeout"].endswith("×s")
     sqlite = record("import", backend="sqlite", size=1000, figures={"total s": 1.0}, folder=tmp_path)
     assert json.loads(sqlite.read_text(encoding="utf-8"))["runs"][1]["server"] is None
+
+
+def test_the_one_table_names_machine_date_and_command_of_every_run(tmp_path):
+    from results import table
+
+    path = record("import", backend="sqlite", size=1000, figures={"total s": 2.5}, folder=tmp_path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["runs"].append({**data["runs"][0], "backend": "postgresql", "server": {"shared_buffers": "524288×8kB"}})
+    path.write_text(json.dumps(data), encoding="utf-8")
+    lines = table(tmp_path).splitlines()
+    assert lines[0].startswith("| script | backend | size | figures | machine |") and len(lines) == 4
+    assert "total s 2.5" in lines[2] and "cores" in lines[2] and "python " in lines[2]
+    assert "shared_buffers 4096 MB" in lines[3] and "shared_buffers" not in lines[2]
