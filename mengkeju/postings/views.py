@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.forms.utils import ErrorDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -131,7 +132,7 @@ def create(request, kind: PostingKind):
     initial = services.contact_defaults(user=request.user) | ({"is_challenge": True} if challenge else {})
     form = kind.form_class(request.POST or None, initial=initial)
     if _preview(request, kind):
-        return _render_form(request, kind, form, None, challenge=challenge)
+        return _render_form(request, kind, _unmarked(form), None, challenge=challenge)
     if request.method == "POST" and form.is_valid():
         data, modes = form.posting_data()
         try:
@@ -166,7 +167,7 @@ def edit(request, pk: int, kind: PostingKind):
         return redirect(posting)
     form = kind.form_class(request.POST or None, instance=kind.model.objects.get(pk=posting.pk))
     if _preview(request, kind):
-        return _render_form(request, kind, form, posting)
+        return _render_form(request, kind, _unmarked(form), posting)
     if request.method == "GET" and request.GET.get("submit"):  # sent back by a refused submission
         form.cleaned_data = {}  # an unbound form has none; add_error expects it
         for name in services.contact_missing(posting):
@@ -187,6 +188,14 @@ def edit(request, pk: int, kind: PostingKind):
 def _preview(request, kind: PostingKind) -> bool:
     """The need form's "check how well it will match" button: show the diagnosis, save nothing."""
     return request.method == "POST" and kind.name == "need" and "preview" in request.POST
+
+
+def _unmarked(form):
+    """The form as typed, without error marks: the match preview reads the text, it does not check the
+    form — a draft may still lack its budget or contact, and "required" in red beside the diagnosis reads as
+    a refusal. Saving checks it as always."""
+    form._errors = ErrorDict()  # the typed values stay (bound data); Form.errors no longer cleans
+    return form
 
 
 def _render_form(request, kind: PostingKind, form, posting, *, challenge: bool = False):

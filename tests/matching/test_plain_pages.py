@@ -162,6 +162,20 @@ def test_need_form_preview_shows_the_diagnosis_and_saves_nothing(owner, client_f
     assert "路面" in html
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_preview_of_a_half_filled_need_marks_no_field_red_and_keeps_what_was_typed(owner, client_for, language):
+    data = {"title": "一开春路面就裂缝", "description": "县里的公路一开春就裂，坑槽多。", "preview": "1"}
+    client = client_for(owner)
+    client.cookies["django_language"] = language
+    html = client.post(reverse("needs:create"), data).content.decode()
+    assert 'id="diagnosis"' in html
+    assert "errorlist" not in html and "has-error" not in html  # cluster, keywords, modes still empty
+    assert 'value="一开春路面就裂缝"' in html and "县里的公路一开春就裂，坑槽多。" in html
+    saved = client.post(reverse("needs:create"), {k: v for k, v in data.items() if k != "preview"})
+    assert "has-error" in saved.content.decode()  # saving checks the form as always
+
+
 def test_explanations_survive_any_shape():
     from matching.explain import plain_explanation, score_details
 
