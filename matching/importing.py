@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 
 from achievements.models import IP_TYPE_BY_CHINESE, MATURITY_BY_CHINESE, Achievement, IPType, Maturity
 from mengkeju.core.models import CooperationMode, IndustryCluster, Organization
+from mengkeju.lib.bulk import copy_instances
 from mengkeju.lib.hidden import clean_line, first_control_character, name_key, strip_hidden
 from mengkeju.lib.planner_stats import analyze_after_bulk_write
 from mengkeju.lib.progress import NullProgress
@@ -407,21 +408,16 @@ def _create(model, postings: list) -> None:
         model.objects.bulk_create(postings, batch_size=IMPORT_BATCH)
         return
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(c) for c in [meta.pk.column, *(f.column for f in fields)])
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
             [meta.db_table, meta.pk.column, len(postings)],
         )
         ids = [row[0] for row in cursor.fetchall()]
-        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for pk, posting in zip(ids, postings, strict=True):
-                # as bulk_create prepares a value: pre_save (auto_now), then the field's database form
-                copy.write_row((pk, *(f.get_db_prep_save(f.pre_save(posting, True), connection) for f in fields)))
-                posting.pk = pk
-                posting._state.adding, posting._state.db = False, connection.alias
+        copy_instances(cursor, connection.ops.quote_name(meta.db_table), postings, ids=ids)
+    for pk, posting in zip(ids, postings, strict=True):
+        posting.pk = pk
+        posting._state.adding, posting._state.db = False, connection.alias
 
 
 def _written_tables(model) -> list[str]:

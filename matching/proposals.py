@@ -11,6 +11,8 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from mengkeju.lib.bulk import copy_instances, insert_columns
+
 from .models import (
     Match,
     MatchSource,
@@ -161,13 +163,10 @@ def _insert_new(new: list[Match]) -> None:
     if connection.vendor != "postgresql" or len(new) < 20:
         Match.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
         return
-    fields = [f for f in Match._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = insert_columns(Match)
     table = connection.ops.quote_name(Match._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE match_new ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA")
-        with cursor.cursor.copy(f"COPY match_new ({columns}) FROM STDIN") as copy:
-            for match in new:
-                copy.write_row([f.get_db_prep_save(f.pre_save(match, True), connection) for f in fields])
+        copy_instances(cursor, "match_new", new)
         cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM match_new ON CONFLICT DO NOTHING")
         cursor.execute("DROP TABLE match_new")  # now, so that another save in this transaction can create it
